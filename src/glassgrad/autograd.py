@@ -1,0 +1,240 @@
+"""Reverse-mode automatic differentiation: the ``Function`` base class and the backward engine.
+
+An op is a ``Function`` subclass with ``forward(*arrays)`` and ``backward(gy)`` side by side.
+Both work on raw ``xp`` arrays. ``forward`` saves on ``self`` only what ``backward`` needs;
+``backward`` returns one gradient per input (``None`` where no gradient flows). Broadcasting is
+undone here, once, after each op's backward, so no op has to think about it.
+
+Graph ownership: a result Tensor holds its creator (``_ctx``), the creator holds its inputs and
+never its output, so there are no cycles. The backward walk is iterative (no recursion limit) and
+frees the graph as it goes unless ``retain_graph=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+
+from .backend import get_array_module
+from .errors import AnomalyError, DeviceError, GraphError, NotDifferentiableError, ShapeError
+
+OPS: dict[str, type] = {}  # every Function subclass by name: the op table the tests walk
+
+_state = {"grad": True, "anomaly": False}
+
+# NOTE: tensor.py sets this to the Tensor class; autograd sits below tensor and cannot import it.
+Tensor = None
+
+
+# ---------------------------------------------------------------- grad mode and anomaly mode
+
+class _Mode(contextlib.ContextDecorator):
+    def __init__(self, key: str, value: bool):
+        self.key, self.value = key, value
+
+    def __enter__(self):
+        self.prev = _state[self.key]
+        _state[self.key] = self.value
+        return self
+
+    def __exit__(self, *exc):
+        _state[self.key] = self.prev
+        return False
+
+
+def no_grad():
+    """Context manager (and decorator) in which ops record no graph: for evaluation and updates."""
+    return _Mode("grad", False)
+
+
+def enable_grad():
+    """Context manager (and decorator) that turns graph recording back on inside ``no_grad``."""
+    return _Mode("grad", True)
+
+
+def set_grad_enabled(mode: bool):
+    """Context manager that sets grad mode to ``mode``."""
+    return _Mode("grad", bool(mode))
+
+
+def is_grad_enabled() -> bool:
+    return _state["grad"]
+
+
+def detect_anomaly():
+    """Context manager: the first op whose forward or backward produces NaN/Inf raises
+    ``AnomalyError`` naming the op, its input shapes and the line of user code that created it."""
+    return _Mode("anomaly", True)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frame() -> str:
+    """The innermost stack frame outside glassgrad: the user's line that created an op."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}: {frame.line}'
+    return "<inside glassgrad>"
+
+
+def _check_finite(fn, arrays, phase: str, input_shapes) -> None:
+    for i, a in enumerate(arrays):
+        if a is None or getattr(a, "dtype", None) is None or a.dtype.kind not in "fc":
+            continue
+        xp = get_array_module(a)
+        if not bool(xp.isfinite(a).all()):
+            what = "output" if phase == "forward" else f"gradient for input {i}"
+            raise AnomalyError(
+                f"{type(fn).__name__} {phase} produced NaN/Inf in its {what} "
+                f"(input shapes {input_shapes}).\n  created at {fn._created_at}\n"
+                "Look for log of 0, division by 0, overflow of exp, or a learning rate too large.")
+
+
+# ---------------------------------------------------------------- Function: the op base class
+
+class Function:
+    """Base class of every differentiable op. Subclasses write ``forward`` and ``backward``."""
+
+    # NOTE: op-specific saved arrays live in __dict__; freeing the graph clears it.
+    __slots__ = ("inputs", "__dict__")
+    differentiable = True
+    hint = ""  # a line added to shape errors: the usual fix for this op
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        OPS[cls.__name__] = cls
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, gy):
+        raise NotImplementedError
+
+    def needs_grad(self, i: int) -> bool:
+        """Whether input ``i`` wants a gradient: lets backward skip work nobody needs."""
+        x = self.inputs[i]
+        return isinstance(x, Tensor) and x.requires_grad
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run ``forward`` on the inputs' arrays and, in grad mode, record the op in the graph.
+
+        Inputs are Tensors or constants (Python scalars, arrays); constants get no gradient.
+        """
+        fn = cls.__new__(cls)
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        try:
+            out = fn.forward(*arrays, **params)
+        except (ValueError, TypeError, IndexError) as err:
+            if isinstance(err, ShapeError):
+                raise
+            raise _op_error(cls, arrays, err) from err
+        needs = _state["grad"] and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        if needs:
+            fn.inputs = inputs
+        if _state["anomaly"]:
+            fn._created_at = _user_frame()
+            _check_finite(fn, (out,), "forward", _shapes(arrays))
+        return Tensor._make(out, fn if needs else None)
+
+
+def _shapes(arrays) -> list:
+    return [tuple(getattr(a, "shape", ())) for a in arrays]
+
+
+def _op_error(cls, arrays, err) -> Exception:
+    from .backend import device_of
+
+    devices = {device_of(a) for a in arrays if hasattr(a, "shape")}
+    if len(devices) > 1:
+        return DeviceError(
+            f"{cls.__name__}: inputs are on different devices {sorted(devices)}. "
+            "Move them to one device first with .to('cpu') or .to('cuda').")
+    dtypes = [str(getattr(a, "dtype", type(a).__name__)) for a in arrays]
+    hint = f"\n  fix: {cls.hint}" if cls.hint else ""
+    return ShapeError(
+        f"{cls.__name__}: cannot apply to inputs of shapes {_shapes(arrays)} and dtypes "
+        f"{dtypes}: {err}{hint}")
+
+
+# ---------------------------------------------------------------- the backward engine
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: undoes NumPy broadcasting (the only place that does)."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def topological_order(root) -> list:
+    """Tensors of the graph below ``root``, each after everything it depends on. No recursion."""
+    order, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        fn = t._ctx
+        if fn is not None:
+            if fn.inputs is None:
+                raise GraphError(
+                    f"backward through {type(fn).__name__} a second time: its graph was freed by "
+                    "the first backward. Pass retain_graph=True to the first backward() if you "
+                    "need to backpropagate twice.")
+            for x in fn.inputs:
+                if isinstance(x, Tensor) and x.requires_grad and id(x) not in seen:
+                    stack.append((x, False))
+    return order
+
+
+def backward(root, grad, retain_graph: bool = False) -> None:
+    """Backpropagate ``grad`` (an array shaped like ``root``) through the graph below ``root``."""
+    order = topological_order(root)
+    grads = {id(root): grad}
+    anomaly = _state["anomaly"]
+    with no_grad():
+        for t in reversed(order):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            fn = t._ctx
+            if fn is None or t._retain:
+                t._accumulate(g)
+            if fn is None:
+                continue
+            if not fn.differentiable:
+                raise NotDifferentiableError(
+                    f"{type(fn).__name__} has no useful derivative (it is zero almost everywhere), "
+                    "so gradients cannot flow through it. Use it in forward only, or train with a "
+                    "smooth surrogate (sigmoid for Step, tanh for Sign).")
+            in_grads = fn.backward(g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if anomaly:
+                _check_finite(fn, in_grads, "backward", _shapes(
+                    [x.data if isinstance(x, Tensor) else x for x in fn.inputs]))
+            for x, gx in zip(fn.inputs, in_grads):
+                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+                    continue
+                if gx.shape != x.shape:
+                    gx = unbroadcast(gx, x.shape)
+                if gx.dtype != x.dtype:
+                    gx = gx.astype(x.dtype)
+                key = id(x)
+                # NOTE: out of place on purpose: gradient arrays may be shared between inputs.
+                grads[key] = grads[key] + gx if key in grads else gx
+            if not retain_graph:
+                fn.inputs = None
+                fn.__dict__.clear()

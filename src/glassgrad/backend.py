@@ -1,0 +1,126 @@
+"""Array backends: NumPy on the CPU, CuPy on an NVIDIA GPU.
+
+This is the only module that imports CuPy. Everything else asks ``get_array_module(x)`` for the
+``xp`` module of its arrays and writes its math against ``xp``. The random generators that drive
+initialization, dropout and shuffling live here too, so one ``manual_seed`` covers them all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DeviceError
+
+_cupy = None  # the cupy module once imported; False when the import failed
+
+
+def _import_cupy():
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+
+            _cupy = cupy
+        except ImportError:
+            _cupy = False
+    return _cupy or None
+
+
+def gpu_available() -> bool:
+    """True when CuPy is installed and sees a working CUDA device."""
+    cp = _import_cupy()
+    if cp is None:
+        return False
+    try:
+        return bool(cp.is_available())
+    except Exception:  # a broken driver install raises all kinds of errors
+        return False
+
+
+def get_array_module(*xs):
+    """Return ``numpy`` or ``cupy``, whichever holds the arrays (or Tensors) ``xs``."""
+    for x in xs:
+        data = getattr(x, "data", x)
+        if type(data).__module__.startswith("cupy"):
+            return _cupy
+    return np
+
+
+def device_of(array) -> str:
+    """``"cpu"`` for NumPy arrays and scalars, ``"cuda"`` for CuPy arrays."""
+    return "cuda" if type(array).__module__.startswith("cupy") else "cpu"
+
+
+def check_device(device) -> str:
+    """Normalise a device name ("cpu", "cuda", "cuda:0", "gpu") and fail clearly if unavailable."""
+    name = str(device).lower()
+    if name == "cpu":
+        return "cpu"
+    if name in ("cuda", "gpu") or name.startswith("cuda:"):
+        if not gpu_available():
+            why = ("CuPy is not installed: pip install 'glassgrad[gpu]'"
+                   if _import_cupy() is None else "CuPy found no working CUDA device")
+            raise DeviceError(f"device {device!r} requested but {why}. Use device='cpu'.")
+        return "cuda"
+    raise DeviceError(f"unknown device {device!r}: expected 'cpu' or 'cuda'.")
+
+
+def to_device(array, device: str):
+    """Copy ``array`` to ``device`` ("cpu" or "cuda"); unchanged if it is there already."""
+    device = check_device(device)
+    if device == device_of(array):
+        return array
+    if device == "cuda":
+        return _cupy.asarray(array)
+    return _cupy.asnumpy(array)
+
+
+def to_numpy(array) -> np.ndarray:
+    """A NumPy copy (or view) of ``array`` wherever it lives."""
+    return _cupy.asnumpy(array) if device_of(array) == "cuda" else np.asarray(array)
+
+
+def scatter_add(target, index, values) -> None:
+    """``target[index] += values`` with repeated indices accumulated (NumPy's ``add.at``)."""
+    xp = get_array_module(target)
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        import cupyx  # the CuPy shim; only reached on a GPU
+
+        cupyx.scatter_add(target, index, values)
+
+
+# ---------------------------------------------------------------- random number generation
+
+_seed: int | None = None
+_generators: dict = {}
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the one generator behind initialization, dropout and shuffling (on every device)."""
+    global _seed
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}.")
+    _seed = int(seed)
+    _generators.clear()
+
+
+def default_generator(xp=np):
+    """The shared generator for backend ``xp`` (``numpy.random.Generator`` on the CPU)."""
+    gen = _generators.get(xp.__name__)
+    if gen is None:
+        gen = xp.random.default_rng(_seed)
+        _generators[xp.__name__] = gen
+    return gen
+
+
+def get_rng_state() -> dict:
+    """The CPU generator's state, for checkpoints (restore with ``set_rng_state``)."""
+    return {"seed": _seed, "numpy": default_generator(np).bit_generator.state}
+
+
+def set_rng_state(state: dict) -> None:
+    global _seed
+    _seed = state["seed"]
+    default_generator(np).bit_generator.state = state["numpy"]

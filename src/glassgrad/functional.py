@@ -1,0 +1,253 @@
+"""The functional tensor API: every op as a function, plus composites built from the primitives.
+
+Composites (mean, var, std, min, softmax, flatten, stack, split, ...) get their gradients from the
+primitives they are made of; none of them has a hand-written backward.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from .backend import get_array_module
+from .errors import ShapeError
+from .ops import elementwise as E
+from .ops import linalg, loss, movement, reduce
+from .tensor import Tensor, _axis, _operand
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _t(x, like=None) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x) if like is None else Tensor(
+        _operand(x, like))
+
+
+def _dims(x: Tensor, dim) -> tuple:
+    if dim is None:
+        return tuple(range(x.ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(d % x.ndim for d in dims)
+
+
+def _count(x: Tensor, dim) -> int:
+    n = 1
+    for d in _dims(x, dim):
+        n *= x.shape[d]
+    return n
+
+
+# ---------------------------------------------------------------- elementwise
+def add(a, b): return _t(a) + b
+def sub(a, b): return _t(a) - b
+def mul(a, b): return _t(a) * b
+def div(a, b): return _t(a) / b
+def neg(x): return -x
+def pow(x, exponent): return _t(x) ** exponent
+def exp(x): return E.Exp.apply(x)
+def log(x): return E.Log.apply(x)
+def sqrt(x): return E.Sqrt.apply(x)
+def abs(x): return E.Abs.apply(x)
+def sin(x): return E.Sin.apply(x)
+def cos(x): return E.Cos.apply(x)
+def tanh(x): return E.Tanh.apply(x)
+def sigmoid(x): return E.Sigmoid.apply(x)
+def relu(x): return E.ReLU.apply(x)
+def leaky_relu(x, negative_slope=0.01): return E.LeakyReLU.apply(x, negative_slope=negative_slope)
+def clamp(x, min=None, max=None): return E.Clamp.apply(x, min=min, max=max)
+
+
+def maximum(a, b):
+    a = _t(a)
+    return E.Maximum.apply(a, _operand(b, a))
+
+
+def minimum(a, b):
+    a = _t(a)
+    return E.Minimum.apply(a, _operand(b, a))
+
+
+def where(condition, x, y):
+    """Elements of ``x`` where ``condition`` holds, else of ``y`` (gradients flow to both)."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    like = x if isinstance(x, Tensor) else y
+    return E.Where.apply(cond, _operand(x, like), _operand(y, like))
+
+
+def matmul(a, b): return linalg.MatMul.apply(a, b)
+
+
+def linear(x, weight, bias=None):
+    """y = x Wᵀ + b. Shapes: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+    if bias is None:
+        return linalg.Linear.apply(x, weight)
+    return linalg.Linear.apply(x, weight, bias)
+
+
+# ---------------------------------------------------------------- reductions
+def sum(x, dim=None, keepdim=False): return reduce.Sum.apply(x, axis=_axis(dim), keepdims=keepdim)
+
+
+def mean(x, dim=None, keepdim=False):
+    return sum(x, dim, keepdim) * (1.0 / _count(x, dim))
+
+
+def var(x, dim=None, keepdim=False, correction=1):
+    """Variance with Bessel's ``correction`` (1: unbiased, as PyTorch's default; 0: population)."""
+    n = _count(x, dim)
+    if n - correction <= 0:
+        raise ValueError(f"var: {n} element(s) with correction={correction} leave no degrees of "
+                         "freedom; use correction=0 or reduce over more elements.")
+    centered = x - mean(x, dim, keepdim=True)
+    return sum(centered * centered, dim, keepdim) * (1.0 / (n - correction))
+
+
+def std(x, dim=None, keepdim=False, correction=1):
+    return sqrt(var(x, dim, keepdim, correction))
+
+
+def amax(x, dim=None, keepdim=False): return reduce.Max.apply(x, axis=_axis(dim), keepdims=keepdim)
+def amin(x, dim=None, keepdim=False): return -amax(-x, dim, keepdim)
+
+
+def max(x, dim=None, keepdim=False):
+    """Largest element; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
+    if dim is None:
+        return amax(x)
+    return values_indices(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+
+
+def min(x, dim=None, keepdim=False):
+    if dim is None:
+        return amin(x)
+    return values_indices(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+
+
+def argmax(x, dim=None, keepdim=False):
+    """Index of the largest element (flattened when ``dim`` is None). Not differentiable."""
+    data = x.data if isinstance(x, Tensor) else x
+    return Tensor._make(data.argmax(axis=dim, keepdims=keepdim), None)
+
+
+def argmin(x, dim=None, keepdim=False):
+    data = x.data if isinstance(x, Tensor) else x
+    return Tensor._make(data.argmin(axis=dim, keepdims=keepdim), None)
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    return reduce.LogSumExp.apply(x, axis=_axis(dim), keepdims=keepdim)
+
+
+def log_softmax(x, dim=-1): return loss.LogSoftmax.apply(x, axis=dim)
+def softmax(x, dim=-1): return exp(log_softmax(x, dim))
+
+
+# ---------------------------------------------------------------- movement
+def reshape(x, *shape): return x.reshape(*shape)
+def permute(x, *dims): return x.permute(*dims)
+
+
+def transpose(x, dim0, dim1):
+    axes = list(range(x.ndim))
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return movement.Permute.apply(x, axes=tuple(axes))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return x.reshape(1)
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    return x.reshape(shape)
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        dims = _dims(x, dim)
+        shape = tuple(n for d, n in enumerate(x.shape) if not (d in dims and n == 1))
+    return x.reshape(shape)
+
+
+def unsqueeze(x, dim):
+    dim = dim % (x.ndim + 1)
+    return x.reshape(x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def expand(x, *shape):
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    lead = len(shape) - x.ndim
+    shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+    return movement.Expand.apply(x, shape=shape)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors.")
+    return movement.Cat.apply(*tensors, axis=dim)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join tensors along a new dimension ``dim``; all must have the same shape."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors.")
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all tensors need the same shape, got {sorted(shapes)}.")
+    return cat([unsqueeze(_t(t), dim) for t in tensors], dim)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        sizes = [size] * (n // size) + ([n % size] if n % size else [])
+    else:
+        sizes = list(split_size_or_sections)
+        if builtin_sum(sizes) != n:
+            raise ShapeError(f"split: sizes {sizes} add up to {builtin_sum(sizes)}, but dim {dim} "
+                             f"has {n} elements.")
+    pieces, start = [], 0
+    lead = (slice(None),) * (dim % x.ndim)
+    for size in sizes:
+        pieces.append(x[lead + (slice(start, start + size),)])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x, chunks, dim=0):
+    n = x.shape[dim]
+    return split(x, -(-n // chunks), dim)
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """PyTorch-style padding: ``pad`` lists (before, after) pairs starting from the LAST dim."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}.")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expected an even number of widths for at most {x.ndim} dims, "
+                         f"got {tuple(pad)}.")
+    if builtin_min(pad, default=0) < 0:
+        raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}.")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return movement.Pad.apply(x, widths=tuple(widths), value=value)
+
+
+def one_hot(indices, num_classes):
+    data = indices.data if isinstance(indices, Tensor) else indices
+    xp = get_array_module(data)
+    return Tensor._make(xp.eye(num_classes, dtype=xp.float32)[data], None)
+
+
+import builtins as _builtins  # noqa: E402  (sum/min/max above shadow the builtins)
+
+builtin_sum, builtin_min = _builtins.sum, _builtins.min

@@ -1,0 +1,6 @@
+"""Differentiable primitives, one ``Function`` subclass per op, grouped by family.
+
+Importing this package registers every op in ``glassgrad.autograd.OPS``.
+"""
+
+from . import elementwise, linalg, loss, movement, reduce  # noqa: F401

@@ -1,0 +1,224 @@
+"""Elementwise ops. Binary ops broadcast like NumPy; the engine sums gradients back to shape."""
+
+from ..autograd import Function
+from ..backend import device_of, get_array_module, to_device
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, gy):
+        ga = gy * self.b if self.needs_grad(0) else None
+        gb = gy * self.a if self.needs_grad(1) else None
+        return ga, gb
+
+
+class Div(Function):
+    # NOTE: a primitive rather than a * b**-1: one op, and exact for the hand-checked examples.
+    def forward(self, a, b):
+        self.b = b
+        self.out = a / b
+        return self.out
+
+    def backward(self, gy):
+        ga = gy / self.b
+        gb = -ga * self.out if self.needs_grad(1) else None
+        return ga, gb
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, gy):
+        return -gy
+
+
+class Pow(Function):
+    hint = "the exponent must be a scalar or broadcast against the base."
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a**b
+        return self.out
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        ga = gy * b * a ** (b - 1) if self.needs_grad(0) else None
+        gb = None
+        if self.needs_grad(1):
+            xp = get_array_module(a, b)
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                # NOTE: d(a^b)/db = a^b log a; taken as 0 at a == 0, as PyTorch does.
+                gb = gy * xp.where(a == 0, 0, self.out * xp.log(xp.where(a == 0, 1, a)))
+        return ga, gb
+
+
+class Exp(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).exp(a)
+        return self.out
+
+    def backward(self, gy):
+        return gy * self.out
+
+
+class Log(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).log(a)
+
+    def backward(self, gy):
+        return gy / self.a
+
+
+class Sqrt(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).sqrt(a)
+        return self.out
+
+    def backward(self, gy):
+        return gy / (2 * self.out)
+
+
+class Abs(Function):
+    def forward(self, a):
+        self.a = a
+        return abs(a)
+
+    def backward(self, gy):
+        return gy * get_array_module(self.a).sign(self.a)
+
+
+class Sin(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).sin(a)
+
+    def backward(self, gy):
+        return gy * get_array_module(self.a).cos(self.a)
+
+
+class Cos(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).cos(a)
+
+    def backward(self, gy):
+        return -gy * get_array_module(self.a).sin(self.a)
+
+
+class Tanh(Function):
+    # NOTE: fused: the derivative 1 - tanh² comes from the saved output, no recomputation.
+    def forward(self, a):
+        self.out = get_array_module(a).tanh(a)
+        return self.out
+
+    def backward(self, gy):
+        return gy * (1 - self.out * self.out)
+
+
+class Sigmoid(Function):
+    # NOTE: fused for stability: exp(-|a|) never overflows; σ' = σ(1 - σ) from the saved output.
+    def forward(self, a):
+        xp = get_array_module(a)
+        e = xp.exp(-abs(a))
+        self.out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        return self.out
+
+    def backward(self, gy):
+        return gy * self.out * (1 - self.out)
+
+
+class ReLU(Function):
+    def forward(self, a):
+        self.mask = a > 0
+        return get_array_module(a).maximum(a, 0)
+
+    def backward(self, gy):
+        return get_array_module(gy).where(self.mask, gy, 0)
+
+
+class LeakyReLU(Function):
+    def forward(self, a, negative_slope=0.01):
+        xp = get_array_module(a)
+        self.slope = xp.where(a > 0, 1, negative_slope).astype(a.dtype)
+        return a * self.slope
+
+    def backward(self, gy):
+        return gy * self.slope
+
+
+class Clamp(Function):
+    def forward(self, a, min=None, max=None):
+        xp = get_array_module(a)
+        self.mask = xp.ones(a.shape, dtype=bool)
+        if min is not None:
+            self.mask &= a >= min
+        if max is not None:
+            self.mask &= a <= max
+        return xp.clip(a, min, max)
+
+    def backward(self, gy):
+        return get_array_module(gy).where(self.mask, gy, 0)
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        # NOTE: ties split the gradient half and half, as PyTorch does.
+        out = xp.maximum(a, b)
+        self.wa = ((a > b) + 0.5 * (a == b)).astype(out.dtype)
+        return out
+
+    def backward(self, gy):
+        return gy * self.wa, gy * (1 - self.wa)
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        out = xp.minimum(a, b)
+        self.wa = ((a < b) + 0.5 * (a == b)).astype(out.dtype)
+        return out
+
+    def backward(self, gy):
+        return gy * self.wa, gy * (1 - self.wa)
+
+
+class Where(Function):
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return get_array_module(a, b).where(cond, a, b)
+
+    def backward(self, gy):
+        zero = gy.dtype.type(0)
+        xp = get_array_module(gy)
+        return None, xp.where(self.cond, gy, zero), xp.where(self.cond, zero, gy)
+
+
+class Cast(Function):
+    def forward(self, a, dtype=None):
+        return a.astype(dtype)
+
+    def backward(self, gy):
+        return gy  # the engine casts gradients back to each input's dtype
+
+
+class ToDevice(Function):
+    def forward(self, a, device="cpu"):
+        self.source = device_of(a)
+        return to_device(a, device)
+
+    def backward(self, gy):
+        return to_device(gy, self.source)

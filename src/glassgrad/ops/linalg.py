@@ -1,0 +1,65 @@
+"""Matrix products: ``MatMul`` with NumPy's semantics, and ``Linear`` fused for the hot path."""
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..errors import ShapeError
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            k_b = b.shape[-2 if b.ndim > 1 else 0] if b.ndim else None
+            raise ShapeError(
+                f"MatMul: shapes {tuple(a.shape)} @ {tuple(b.shape)} do not fit: the last dim of "
+                f"the first ({a.shape[-1] if a.ndim else 'scalar'}) must equal the "
+                f"{'second-to-last' if b.ndim > 1 else 'only'} dim of the second ({k_b}). "
+                "Did you mean to transpose one of them (x.T)?")
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        a, b = self.a, self.b
+        # NOTE: promote 1-D operands to matrices as matmul does, then drop the added axes.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        gy2 = gy
+        if b.ndim == 1:
+            gy2 = gy2[..., None]
+        if a.ndim == 1:
+            gy2 = xp.expand_dims(gy2, -2)
+        ga = gb = None
+        if self.needs_grad(0):
+            ga = gy2 @ xp.swapaxes(b2, -1, -2)
+            ga = ga[..., 0, :] if a.ndim == 1 else ga
+        if self.needs_grad(1):
+            gb = xp.swapaxes(a2, -1, -2) @ gy2
+            gb = gb[..., 0] if b.ndim == 1 else gb
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x Wᵀ + b, with x (..., in), W (out, in), b (out,)."""
+
+    # NOTE: fused (one op instead of transpose, matmul, add): it is the MLP's hot path.
+    def forward(self, x, weight, bias=None):
+        if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ShapeError(
+                f"Linear: input has {x.shape[-1] if x.ndim else 0} features (shape "
+                f"{tuple(x.shape)}) but the weight {tuple(weight.shape)} expects "
+                f"{weight.shape[1]}. Check in_features, or flatten the input first.")
+        self.x, self.weight = x, weight
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, gy):
+        x, w = self.x, self.weight
+        gx = gy @ w if self.needs_grad(0) else None
+        gw = gb = None
+        if self.needs_grad(1):
+            gw = gy.reshape(-1, gy.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if len(self.inputs) > 2 and self.needs_grad(2):
+            gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
+        return gx, gw, gb

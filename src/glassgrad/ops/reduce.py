@@ -1,0 +1,55 @@
+"""Reductions. ``mean``, ``var``, ``std`` and ``min`` are composites in functional.py."""
+
+from ..autograd import Function
+from ..backend import get_array_module
+
+
+def _keep(gy, axis, keepdims, ndim):
+    """Re-insert the reduced axes into ``gy`` so it broadcasts against the input."""
+    if axis is None:
+        return gy.reshape((1,) * ndim)
+    if keepdims:
+        return gy
+    axes = (axis,) if isinstance(axis, int) else axis
+    return get_array_module(gy).expand_dims(gy, tuple(a % ndim for a in axes))
+
+
+class Sum(Function):
+    def forward(self, a, axis=None, keepdims=False):
+        self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
+        return a.sum(axis=axis, keepdims=keepdims)
+
+    def backward(self, gy):
+        gy = _keep(gy, self.axis, self.keepdims, len(self.shape))
+        return get_array_module(gy).broadcast_to(gy, self.shape)
+
+
+class Max(Function):
+    # NOTE: ties share the gradient equally (the subgradient PyTorch's amax uses).
+    def forward(self, a, axis=None, keepdims=False):
+        self.a, self.axis, self.keepdims = a, axis, keepdims
+        self.out = a.max(axis=axis, keepdims=keepdims)
+        return self.out
+
+    def backward(self, gy):
+        ndim = self.a.ndim
+        mask = self.a == _keep(self.out, self.axis, self.keepdims, ndim)
+        count = mask.sum(axis=self.axis, keepdims=True)
+        return mask * (_keep(gy, self.axis, self.keepdims, ndim) / count)
+
+
+class LogSumExp(Function):
+    # NOTE: fused for stability: shifting by the max keeps exp from overflowing.
+    def forward(self, a, axis=None, keepdims=False):
+        xp = get_array_module(a)
+        self.a, self.axis, self.keepdims = a, axis, keepdims
+        m = a.max(axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
+        self.out = out
+        return out if keepdims else (out.reshape(()) if axis is None else out.squeeze(axis))
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gy = _keep(gy, self.axis, self.keepdims, self.a.ndim)
+        return gy * xp.exp(self.a - self.out)

@@ -1,0 +1,376 @@
+"""The ``Tensor``: an array, its gradient, and the op that created it.
+
+Dunders and methods are one-liners over the ops (primitives) and ``functional`` (composites).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd
+from .autograd import backward as _backward
+from .backend import check_device, device_of, get_array_module, to_numpy
+from .errors import GraphError
+from .ops import elementwise as E
+from .ops import linalg, movement, reduce
+
+_dtypes = {"default_float": np.dtype(np.float32)}
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the floating dtype new tensors get (float32 unless changed; float64 for hand checks)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
+    _dtypes["default_float"] = dtype
+
+
+def get_default_dtype():
+    return _dtypes["default_float"]
+
+
+def _as_array(data, dtype=None, device=None):
+    """Copy ``data`` into a fresh array: floats default to the default float dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    xp = get_array_module(data)
+    if dtype is None:
+        arr = xp.array(data)
+        if arr.dtype.kind == "f" and arr.dtype != _dtypes["default_float"] and (
+                arr.dtype == np.float64 or not hasattr(data, "dtype")):
+            arr = arr.astype(_dtypes["default_float"])
+    else:
+        arr = xp.array(data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
+                        "(ragged nested lists or non-numbers?).")
+    if device is not None and check_device(device) != device_of(arr):
+        from .backend import to_device
+
+        arr = to_device(arr, device)
+    return arr
+
+
+def _operand(other, like):
+    """A binary op's other side: Tensors and Python scalars pass; arrays follow ``like``'s dtype."""
+    if isinstance(other, (Tensor, int, float, bool)):
+        return other
+    arr = get_array_module(like.data).asarray(other)
+    if arr.dtype.kind in "fiub" and like.dtype.kind == "f" and arr.dtype != like.dtype:
+        arr = arr.astype(like.dtype)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records how it was computed, for reverse-mode autodiff.
+
+    Args:
+        data: array-like (nested lists, NumPy/CuPy array, scalar). It is copied.
+        dtype: NumPy dtype; floats default to float32 (see ``set_default_dtype``).
+        requires_grad: track operations on this tensor and accumulate ``.grad`` for it.
+        device: "cpu" (NumPy) or "cuda" (CuPy).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "name", "__weakref__")
+    __array_ufunc__ = None  # ndarray <op> Tensor defers to the Tensor's reflected dunder
+
+    def __init__(self, data, dtype=None, requires_grad=False, device=None, name=None):
+        self.data = _as_array(data, dtype, device)
+        self.grad = None
+        self._ctx = None
+        self._retain = False
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, ctx):
+        """Wrap an op's output array without copying (the engine's fast constructor)."""
+        t = object.__new__(Tensor)
+        if type(data) is not np.ndarray and not type(data).__module__.startswith("cupy"):
+            data = np.asarray(data)  # NumPy reductions return scalars, not 0-d arrays
+        t.data, t.grad, t._ctx, t._retain, t.name = data, None, ctx, False, None
+        t.requires_grad = ctx is not None
+        return t
+
+    # ------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The op that created this tensor (None for leaves)."""
+        return self._ctx
+
+    @property
+    def T(self) -> Tensor:
+        return self.permute(*reversed(range(self.ndim)))
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    # ------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise GraphError("numpy(): this tensor requires grad; call .detach().numpy().")
+        return to_numpy(self.data)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors convert, this one has shape "
+                             f"{self.shape}; index it or reduce it first.")
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return to_numpy(self.data).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        arr = to_numpy(self.data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory)."""
+        return Tensor._make(self.data, None)
+
+    def clone(self) -> Tensor:
+        return self * 1 if self.requires_grad else Tensor._make(self.data.copy(), None)
+
+    def requires_grad_(self, requires_grad=True) -> Tensor:
+        if self._ctx is not None:
+            raise GraphError("requires_grad_() works on leaf tensors only; this one was computed "
+                             "by an op. Use .detach().requires_grad_() for a new leaf.")
+        if requires_grad and self.dtype.kind not in "fc":
+            raise GraphError(f"only floating-point tensors can require gradients, this one is "
+                             f"{self.dtype}. Create it with dtype=glassgrad.float32 or from "
+                             "floats (1.0, not 1).")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        self._retain = True
+        return self
+
+    def to(self, target) -> Tensor:
+        """``to("cuda")``/``to("cpu")`` moves the tensor; ``to(dtype)`` casts it. Differentiable."""
+        if isinstance(target, str):
+            device = check_device(target)
+            return self if device == self.device else E.ToDevice.apply(self, device=device)
+        dtype = np.dtype(target)
+        return self if dtype == self.dtype else E.Cast.apply(self, dtype=dtype)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    def type(self, dtype) -> Tensor:
+        return self.to(dtype)
+
+    # ------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """Backpropagate from this tensor; leaves that require grad accumulate ``.grad``.
+
+        Args:
+            gradient: ∂L/∂self, shaped like self; may be omitted when self has one element.
+            retain_graph: keep the graph so backward can run through it again.
+        """
+        if not self.requires_grad:
+            raise GraphError("backward(): this tensor does not require grad and has no graph. "
+                             "Did you create the inputs with requires_grad=True, or run the "
+                             "forward pass under no_grad()?")
+        xp = get_array_module(self.data)
+        if gradient is None:
+            if self.data.size != 1:
+                raise GraphError(
+                    f"backward(): the output has shape {self.shape}, so the gradient is not "
+                    "implied. Reduce it first (.sum() or .mean()) or pass "
+                    "gradient=glassgrad.ones_like(output).")
+            seed = xp.ones(self.shape, dtype=self.dtype)
+        else:
+            seed = _as_array(gradient, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise GraphError(f"backward(): gradient has shape {seed.shape} but the output "
+                                 f"has shape {self.shape}; they must match.")
+        _backward(self, seed, retain_graph)
+
+    def _accumulate(self, g) -> None:
+        # NOTE: out of place: ``g`` may share memory with other gradients.
+        self.grad = Tensor._make(g if self.grad is None else self.grad.data + g, None)
+
+    # ------------------------------------------------------------ arithmetic
+    def __add__(self, o): return E.Add.apply(self, _operand(o, self))
+    def __radd__(self, o): return E.Add.apply(_operand(o, self), self)
+    def __sub__(self, o): return self + (-o if isinstance(o, Tensor) else -_operand(o, self))
+    def __rsub__(self, o): return E.Add.apply(-self, _operand(o, self))
+    def __mul__(self, o): return E.Mul.apply(self, _operand(o, self))
+    def __rmul__(self, o): return E.Mul.apply(_operand(o, self), self)
+    def __truediv__(self, o): return E.Div.apply(self, _operand(o, self))
+    def __rtruediv__(self, o): return E.Div.apply(_operand(o, self), self)
+    def __neg__(self): return E.Neg.apply(self)
+    def __pos__(self): return self
+    def __pow__(self, o): return E.Pow.apply(self, _operand(o, self))
+    def __rpow__(self, o): return E.Pow.apply(_operand(o, self), self)
+    def __matmul__(self, o): return linalg.MatMul.apply(self, _operand(o, self))
+    def __rmatmul__(self, o): return linalg.MatMul.apply(_operand(o, self), self)
+    def __abs__(self): return E.Abs.apply(self)
+
+    # comparisons give boolean tensors and record no graph
+    def _cmp(self, o, op): return Tensor._make(op(self.data, getattr(o, "data", o)), None)
+    def __lt__(self, o): return self._cmp(o, lambda a, b: a < b)
+    def __le__(self, o): return self._cmp(o, lambda a, b: a <= b)
+    def __gt__(self, o): return self._cmp(o, lambda a, b: a > b)
+    def __ge__(self, o): return self._cmp(o, lambda a, b: a >= b)
+    def __eq__(self, o): return self._cmp(o, lambda a, b: a == b)
+    def __ne__(self, o): return self._cmp(o, lambda a, b: a != b)
+    __hash__ = object.__hash__
+
+    def __getitem__(self, index):
+        return movement.GetItem.apply(self, index=_index(index))
+
+    def __setitem__(self, index, value):
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise GraphError("in-place assignment into a tensor that requires grad would corrupt "
+                             "its gradient. Do it under glassgrad.no_grad(), or build the new "
+                             "value with where()/cat().")
+        self.data[_index(index)] = getattr(value, "data", value)
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with shape {self.shape} is ambiguous; "
+                             "use .any() or .all().")
+        return bool(self.data.reshape(()))
+
+    def __float__(self): return float(self.item())
+    def __int__(self): return int(self.item())
+
+    def __repr__(self):
+        body = np.array2string(to_numpy(self.data), separator=", ", precision=4,
+                               prefix="tensor(")
+        extras = []
+        if self.dtype not in (_dtypes["default_float"], np.dtype(np.int64), np.dtype(bool)):
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ------------------------------------------------------------ math methods
+    def exp(self): return E.Exp.apply(self)
+    def log(self): return E.Log.apply(self)
+    def sqrt(self): return E.Sqrt.apply(self)
+    def abs(self): return E.Abs.apply(self)
+    def sin(self): return E.Sin.apply(self)
+    def cos(self): return E.Cos.apply(self)
+    def tanh(self): return E.Tanh.apply(self)
+    def sigmoid(self): return E.Sigmoid.apply(self)
+    def relu(self): return E.ReLU.apply(self)
+    def pow(self, exponent): return self ** exponent
+    def matmul(self, other): return self @ other
+    def clamp(self, min=None, max=None): return E.Clamp.apply(self, min=min, max=max)
+    clip = clamp
+
+    def sum(self, dim=None, keepdim=False):
+        return reduce.Sum.apply(self, axis=_axis(dim), keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim=False): return F.mean(self, dim, keepdim)
+    def var(self, dim=None, keepdim=False, correction=1): return F.var(self, dim, keepdim,
+                                                                        correction)
+    def std(self, dim=None, keepdim=False, correction=1): return F.std(self, dim, keepdim,
+                                                                        correction)
+    def max(self, dim=None, keepdim=False): return F.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return F.min(self, dim, keepdim)
+    def amax(self, dim=None, keepdim=False): return F.amax(self, dim, keepdim)
+    def amin(self, dim=None, keepdim=False): return F.amin(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return F.argmax(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return F.argmin(self, dim, keepdim)
+    def logsumexp(self, dim, keepdim=False): return F.logsumexp(self, dim, keepdim)
+    def softmax(self, dim): return F.softmax(self, dim)
+    def log_softmax(self, dim): return F.log_softmax(self, dim)
+    def any(self): return Tensor._make(self.data.any(), None)
+    def all(self): return Tensor._make(self.data.all(), None)
+
+    # ------------------------------------------------------------ shape methods
+    def reshape(self, *shape): return movement.Reshape.apply(self, shape=_shape(shape))
+    view = reshape
+    def flatten(self, start_dim=0, end_dim=-1): return F.flatten(self, start_dim, end_dim)
+    def permute(self, *dims): return movement.Permute.apply(self, axes=tuple(_shape(dims)))
+    def transpose(self, dim0, dim1): return F.transpose(self, dim0, dim1)
+    def squeeze(self, dim=None): return F.squeeze(self, dim)
+    def unsqueeze(self, dim): return F.unsqueeze(self, dim)
+    def expand(self, *shape): return F.expand(self, *shape)
+    def split(self, split_size, dim=0): return F.split(self, split_size, dim)
+    def chunk(self, chunks, dim=0): return F.chunk(self, chunks, dim)
+
+
+def _axis(dim):
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _shape(args) -> tuple:
+    """Accept ``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _index(index):
+    """Replace Tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return get_array_module(index).asarray([getattr(i, "data", i) for i in index])
+    return index
+
+
+autograd.Tensor = Tensor
+
+# NOTE: the one late import: functional builds on Tensor, and Tensor's composite methods call it.
+from . import functional as F  # noqa: E402
