@@ -175,6 +175,8 @@ def test_checksum_mismatch_leaves_no_file(server, tmp_path):
     good = hashlib.sha256(b"hello").hexdigest()
     path = download_file("f.bin", dest, [url], checksum=good, timeout=2)
     assert open(path, "rb").read() == b"hello" and os.listdir(dest) == ["f.bin"]
+    (root / "f.bin").unlink()  # a verified local copy is kept without asking the server
+    assert download_file("f.bin", dest, [url], checksum="sha256:" + good) == path
 
 
 def test_http_404_is_reported_per_mirror(server, tmp_path):
