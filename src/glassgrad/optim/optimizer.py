@@ -221,8 +221,10 @@ class Optimizer:
 def _check_param(opt, p, i: int, group_index: int) -> None:
     where = f"{type(opt).__name__}: parameter {i} of group {group_index}"
     if not isinstance(p, Tensor):
+        hint = (" Pass model.parameters(), not named_parameters()." if isinstance(p, tuple)
+                else "")
         raise TypeError(f"{where} is a {type(p).__name__}, not a Tensor. Optimizers take "
-                        "tensors created with requires_grad=True (or model.parameters()).")
+                        f"tensors created with requires_grad=True (or model.parameters()).{hint}")
     if not p.is_leaf:
         raise ValueError(f"{where} is not a leaf tensor (it was computed by "
                          f"{type(p.grad_fn).__name__}), so it cannot be optimized. Optimize the "

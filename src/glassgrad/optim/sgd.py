@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..backend import get_array_module
 from .optimizer import Optimizer, _check_nonneg
 
 __all__ = ["SGD"]
@@ -55,7 +56,9 @@ class SGD(Optimizer):
         if mu != 0:
             b = state.get("momentum_buffer")
             if b is None:
-                b = state["momentum_buffer"] = g.copy()  # b_1 = g (no dampening on step 1)
+                # b_1 = g (no dampening on step 1). NOTE: xp.array, not g.copy(): NumPy math
+                # on 0-d arrays gives scalars, and the buffer must be an array updated in place.
+                b = state["momentum_buffer"] = get_array_module(g).array(g)
             else:
                 b *= mu
                 b += (1 - tau) * g
