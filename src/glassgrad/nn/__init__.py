@@ -1,0 +1,40 @@
+"""Neural-network building blocks with PyTorch's names: Module, Parameter, layers, activations,
+losses, initializers (``glassgrad.nn.init``) and the functional API (``glassgrad.nn.functional``).
+"""
+
+from . import functional, init  # noqa: F401
+from .activation import (  # noqa: F401
+    ELU,
+    GELU,
+    HardSigmoid,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    Sign,
+    Softmax,
+    Softplus,
+    Step,
+    StochasticBinary,
+    Tanh,
+    Threshold,
+)
+from .containers import ModuleDict, ModuleList, Sequential  # noqa: F401
+from .dropout import Dropout  # noqa: F401, E402
+from .hooks import RemovableHandle  # noqa: F401
+from .linear import Identity, Linear  # noqa: F401
+from .loss import (  # noqa: F401, E402
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SSELoss,
+)
+from .module import Module  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401, E402
+from .parameter import Parameter  # noqa: F401
+from .state import StateDictError  # noqa: F401
