@@ -2,7 +2,7 @@
 losses, initializers (``glassgrad.nn.init``) and the functional API (``glassgrad.nn.functional``).
 """
 
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .activation import (  # noqa: F401
     ELU,
     GELU,
