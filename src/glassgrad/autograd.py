@@ -131,7 +131,7 @@ class Function:
         except (ValueError, TypeError, IndexError) as err:
             if isinstance(err, ShapeError):
                 raise
-            raise _op_error(cls, arrays, err) from err
+            raise _op_error(cls, arrays, params, err) from err
         needs = _state["grad"] and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
         if needs:
             fn.inputs = inputs
@@ -145,7 +145,7 @@ def _shapes(arrays) -> list:
     return [tuple(getattr(a, "shape", ())) for a in arrays]
 
 
-def _op_error(cls, arrays, err) -> Exception:
+def _op_error(cls, arrays, params, err) -> Exception:
     from .backend import device_of
 
     devices = {device_of(a) for a in arrays if hasattr(a, "shape")}
@@ -155,9 +155,15 @@ def _op_error(cls, arrays, err) -> Exception:
             "Move them to one device first with .to('cpu') or .to('cuda').")
     dtypes = [str(getattr(a, "dtype", type(a).__name__)) for a in arrays]
     hint = f"\n  fix: {cls.hint}" if cls.hint else ""
+    args = ", ".join(f"{k}={_short(v)}" for k, v in params.items())
     return ShapeError(
-        f"{cls.__name__}: cannot apply to inputs of shapes {_shapes(arrays)} and dtypes "
+        f"{cls.__name__}({args}): cannot apply to inputs of shapes {_shapes(arrays)} and dtypes "
         f"{dtypes}: {err}{hint}")
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # ---------------------------------------------------------------- the backward engine

@@ -34,13 +34,14 @@ def _as_array(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         data = data.data
     xp = get_array_module(data)
-    if dtype is None:
-        arr = xp.array(data)
-        if arr.dtype.kind == "f" and arr.dtype != _dtypes["default_float"] and (
-                arr.dtype == np.float64 or not hasattr(data, "dtype")):
-            arr = arr.astype(_dtypes["default_float"])
-    else:
+    try:
         arr = xp.array(data, dtype=dtype)
+    except ValueError as err:
+        raise ValueError(f"tensor: cannot make a tensor from this {type(data).__name__}: {err} "
+                         "Nested lists must be rectangular (ragged rows need padding).") from err
+    if dtype is None and arr.dtype.kind == "f" and arr.dtype != _dtypes["default_float"] and (
+            arr.dtype == np.float64 or not hasattr(data, "dtype")):
+        arr = arr.astype(_dtypes["default_float"])
     if arr.dtype == object:
         raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
                         "(ragged nested lists or non-numbers?).")
