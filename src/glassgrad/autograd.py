@@ -125,14 +125,21 @@ class Function:
         Inputs are Tensors or constants (Python scalars, arrays); constants get no gradient.
         """
         fn = cls.__new__(cls)
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        # NOTE: a plain loop, not a comprehension plus any(): this is the per-op hot path.
+        arrays, wants_grad = [], False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                wants_grad = wants_grad or x.requires_grad
+            else:
+                arrays.append(x)
         try:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError, IndexError) as err:
             if isinstance(err, ShapeError):
                 raise
             raise _op_error(cls, arrays, params, err) from err
-        needs = _state["grad"] and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        needs = wants_grad and _state["grad"]
         if needs:
             fn.inputs = inputs
         if _state["anomaly"]:
