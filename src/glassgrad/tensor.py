@@ -10,46 +10,10 @@ import numpy as np
 from . import autograd
 from .autograd import backward as _backward
 from .backend import check_device, device_of, get_array_module, to_numpy
+from .convert import _as_array, _dtypes, get_default_dtype, set_default_dtype  # noqa: F401
 from .errors import GraphError
 from .ops import elementwise as E
 from .ops import linalg, movement, reduce
-
-_dtypes = {"default_float": np.dtype(np.float32)}
-
-
-def set_default_dtype(dtype) -> None:
-    """Set the floating dtype new tensors get (float32 unless changed; float64 for hand checks)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
-    _dtypes["default_float"] = dtype
-
-
-def get_default_dtype():
-    return _dtypes["default_float"]
-
-
-def _as_array(data, dtype=None, device=None):
-    """Copy ``data`` into a fresh array: floats default to the default float dtype."""
-    if isinstance(data, Tensor):
-        data = data.data
-    xp = get_array_module(data)
-    try:
-        arr = xp.array(data, dtype=dtype)
-    except ValueError as err:
-        raise ValueError(f"tensor: cannot make a tensor from this {type(data).__name__}: {err} "
-                         "Nested lists must be rectangular (ragged rows need padding).") from err
-    if dtype is None and arr.dtype.kind == "f" and arr.dtype != _dtypes["default_float"] and (
-            arr.dtype == np.float64 or not hasattr(data, "dtype")):
-        arr = arr.astype(_dtypes["default_float"])
-    if arr.dtype == object:
-        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
-                        "(ragged nested lists or non-numbers?).")
-    if device is not None and check_device(device) != device_of(arr):
-        from .backend import to_device
-
-        arr = to_device(arr, device)
-    return arr
 
 
 def _operand(other, like):
