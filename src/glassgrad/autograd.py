@@ -86,9 +86,10 @@ def _check_finite(fn, arrays, phase: str, input_shapes) -> None:
         xp = get_array_module(a)
         if not bool(xp.isfinite(a).all()):
             what = "output" if phase == "forward" else f"gradient for input {i}"
+            where = getattr(fn, "_created_at", "<unknown: forward ran outside detect_anomaly()>")
             raise AnomalyError(
                 f"{type(fn).__name__} {phase} produced NaN/Inf in its {what} "
-                f"(input shapes {input_shapes}).\n  created at {fn._created_at}\n"
+                f"(input shapes {input_shapes}).\n  created at {where}\n"
                 "Look for log of 0, division by 0, overflow of exp, or a learning rate too large.")
 
 
@@ -124,14 +125,21 @@ class Function:
         Inputs are Tensors or constants (Python scalars, arrays); constants get no gradient.
         """
         fn = cls.__new__(cls)
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        # NOTE: a plain loop, not a comprehension plus any(): this is the per-op hot path.
+        arrays, wants_grad = [], False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                wants_grad = wants_grad or x.requires_grad
+            else:
+                arrays.append(x)
         try:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError, IndexError) as err:
             if isinstance(err, ShapeError):
                 raise
-            raise _op_error(cls, arrays, err) from err
-        needs = _state["grad"] and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+            raise _op_error(cls, arrays, params, err) from err
+        needs = wants_grad and _state["grad"]
         if needs:
             fn.inputs = inputs
         if _state["anomaly"]:
@@ -144,7 +152,7 @@ def _shapes(arrays) -> list:
     return [tuple(getattr(a, "shape", ())) for a in arrays]
 
 
-def _op_error(cls, arrays, err) -> Exception:
+def _op_error(cls, arrays, params, err) -> Exception:
     from .backend import device_of
 
     devices = {device_of(a) for a in arrays if hasattr(a, "shape")}
@@ -154,9 +162,15 @@ def _op_error(cls, arrays, err) -> Exception:
             "Move them to one device first with .to('cpu') or .to('cuda').")
     dtypes = [str(getattr(a, "dtype", type(a).__name__)) for a in arrays]
     hint = f"\n  fix: {cls.hint}" if cls.hint else ""
+    args = ", ".join(f"{k}={_short(v)}" for k, v in params.items())
     return ShapeError(
-        f"{cls.__name__}: cannot apply to inputs of shapes {_shapes(arrays)} and dtypes "
+        f"{cls.__name__}({args}): cannot apply to inputs of shapes {_shapes(arrays)} and dtypes "
         f"{dtypes}: {err}{hint}")
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # ---------------------------------------------------------------- the backward engine

@@ -40,8 +40,12 @@ def gpu_available() -> bool:
 def get_array_module(*xs):
     """Return ``numpy`` or ``cupy``, whichever holds the arrays (or Tensors) ``xs``."""
     for x in xs:
-        data = getattr(x, "data", x)
-        if type(data).__module__.startswith("cupy"):
+        cls = type(x)
+        if cls is np.ndarray:  # NOTE: the common case first: this runs in every op's forward
+            continue
+        if cls.__module__.startswith("cupy"):
+            return _cupy
+        if hasattr(x, "_ctx") and type(x.data).__module__.startswith("cupy"):  # a Tensor
             return _cupy
     return np
 

@@ -10,50 +10,19 @@ import numpy as np
 from . import autograd
 from .autograd import backward as _backward
 from .backend import check_device, device_of, get_array_module, to_numpy
+from .convert import _as_array, _dtypes, get_default_dtype, set_default_dtype  # noqa: F401
 from .errors import GraphError
 from .ops import elementwise as E
 from .ops import linalg, movement, reduce
 
-_dtypes = {"default_float": np.dtype(np.float32)}
-
-
-def set_default_dtype(dtype) -> None:
-    """Set the floating dtype new tensors get (float32 unless changed; float64 for hand checks)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
-    _dtypes["default_float"] = dtype
-
-
-def get_default_dtype():
-    return _dtypes["default_float"]
-
-
-def _as_array(data, dtype=None, device=None):
-    """Copy ``data`` into a fresh array: floats default to the default float dtype."""
-    if isinstance(data, Tensor):
-        data = data.data
-    xp = get_array_module(data)
-    if dtype is None:
-        arr = xp.array(data)
-        if arr.dtype.kind == "f" and arr.dtype != _dtypes["default_float"] and (
-                arr.dtype == np.float64 or not hasattr(data, "dtype")):
-            arr = arr.astype(_dtypes["default_float"])
-    else:
-        arr = xp.array(data, dtype=dtype)
-    if arr.dtype == object:
-        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
-                        "(ragged nested lists or non-numbers?).")
-    if device is not None and check_device(device) != device_of(arr):
-        from .backend import to_device
-
-        arr = to_device(arr, device)
-    return arr
-
 
 def _operand(other, like):
-    """A binary op's other side: Tensors and Python scalars pass; arrays follow ``like``'s dtype."""
-    if isinstance(other, (Tensor, int, float, bool)):
+    """A binary op's other side: Tensors and Python scalars pass; arrays follow ``like``'s dtype.
+
+    NumPy scalars (``np.float64(2.5)``) count as arrays, so they do not upcast a float32 tensor.
+    """
+    cls = type(other)
+    if cls is Tensor or cls is float or cls is int or cls is bool or isinstance(other, Tensor):
         return other
     arr = get_array_module(like.data).asarray(other)
     if arr.dtype.kind in "fiub" and like.dtype.kind == "f" and arr.dtype != like.dtype:

@@ -1,0 +1,119 @@
+"""Per-op overhead on tiny tensors: glassgrad vs raw NumPy vs PyTorch (CPU, one thread).
+
+    PYTHONPATH=src python bench/overhead.py [--repeats 25] [--number 2000] [--stat median|min]
+
+Prints a Markdown table of microseconds per call (median over repeats by default; ``--stat min``
+gives the least-disturbed repeat on a busy machine):
+  forward (grad)   forward with graph recording (inputs require grad)
+  forward (no_grad) the same with grad mode off (no_grad() entered once, outside the timing)
+  fwd+bwd          forward, then backward with a given output gradient (grads reset each call)
+The target for a small elementwise op is forward (grad) <= 4 us.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import timeit
+
+import numpy as np
+
+import glassgrad as gg
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # the table then has no PyTorch columns
+    torch = None
+
+OPS = {  # name -> (function of two tensors/arrays, shapes of the two inputs)
+    "add": (lambda a, b: a + b, (4, 4), (4, 4)),
+    "mul": (lambda a, b: a * b, (4, 4), (4, 4)),
+    "tanh": (lambda a, b: a.tanh() if hasattr(a, "tanh") else np.tanh(a), (4, 4), (4, 4)),
+    "matmul 4x4": (lambda a, b: a @ b, (4, 4), (4, 4)),
+    "sum": (lambda a, b: a.sum(), (4, 4), (4, 4)),
+}
+TARGET_US = 4.0
+STAT = {"median": statistics.median, "min": min}
+_stat = [statistics.median]
+
+
+def median_us(stmt, number: int, repeats: int) -> float:
+    times = timeit.repeat(stmt, number=number, repeat=repeats)
+    return _stat[0](times) / number * 1e6
+
+
+def bench_glassgrad(fn, a0, b0, number, repeats):
+    a = gg.tensor(a0, requires_grad=True)
+    b = gg.tensor(b0, requires_grad=True)
+    g = fn(a, b).detach().numpy() * 0 + 1
+
+    def fwd():
+        fn(a, b)
+
+    def fwd_bwd():
+        a.grad = b.grad = None
+        fn(a, b).backward(g)
+
+    with gg.no_grad():  # the mode is set once, outside the timed calls
+        nograd = median_us(fwd, number, repeats)
+    return [median_us(fwd, number, repeats), nograd, median_us(fwd_bwd, number, repeats)]
+
+
+def bench_torch(fn, a0, b0, number, repeats):
+    a = torch.tensor(a0, requires_grad=True)
+    b = torch.tensor(b0, requires_grad=True)
+    g = torch.ones_like(fn(a, b))
+
+    def fwd():
+        fn(a, b)
+
+    def fwd_bwd():
+        a.grad = b.grad = None
+        fn(a, b).backward(g)
+
+    with torch.no_grad():  # the mode is set once, outside the timed calls
+        nograd = median_us(fwd, number, repeats)
+    return [median_us(fwd, number, repeats), nograd, median_us(fwd_bwd, number, repeats)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=25)
+    parser.add_argument("--number", type=int, default=2000)
+    parser.add_argument("--stat", choices=sorted(STAT), default="median")
+    args = parser.parse_args()
+    _stat[0] = STAT[args.stat]
+    number, repeats = args.number, args.repeats
+    rng = np.random.default_rng(0)
+
+    header = ["op", "numpy", "gg fwd (grad)", "gg fwd (no_grad)", "gg fwd+bwd"]
+    if torch is not None:
+        header += ["torch fwd (grad)", "torch fwd (no_grad)", "torch fwd+bwd"]
+    print(f"{args.stat} us per call over {repeats} repeats of {number} calls; float32; "
+          f"numpy {np.__version__}" + (f", torch {torch.__version__} (1 thread)" if torch else "")
+          + f"; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print()
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+    elementwise_fwd = []
+    for name, (fn, sa, sb) in OPS.items():
+        a0 = rng.standard_normal(sa).astype(np.float32)
+        b0 = rng.standard_normal(sb).astype(np.float32)
+        row = [median_us(lambda: fn(a0, b0), number, repeats)]  # noqa: B023
+        row += bench_glassgrad(fn, a0, b0, number, repeats)
+        if torch is not None:
+            row += bench_torch(fn, a0, b0, number, repeats // 2 + 1)
+        if name in ("add", "mul", "tanh"):
+            elementwise_fwd.append(row[1])
+        print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
+    worst = max(elementwise_fwd)
+    verdict = "met" if worst <= TARGET_US else "MISSED"
+    print(f"\nelementwise forward with recording: worst {worst:.2f} us "
+          f"(target <= {TARGET_US} us: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
