@@ -202,3 +202,19 @@ def test_not_differentiable_function_raises():
     y = StepForTest.apply(x)
     with pytest.raises(gg.NotDifferentiableError, match="StepForTest"):
         y.sum().backward()
+
+
+def test_a_user_op_named_like_a_builtin_op_does_not_shadow_it():
+    from glassgrad.autograd import OPS, Function
+
+    builtin = OPS["Exp"]
+
+    class Exp(Function):  # a user's own op that happens to share the name
+        def forward(self, a):
+            return a
+
+        def backward(self, gy):
+            return gy
+
+    assert OPS["Exp"] is builtin
+    assert Exp in OPS.values()
