@@ -12,24 +12,25 @@ from .config import ConfigError
 _LAYER_ALIASES = {"in": "in_features", "out": "out_features"}
 
 
-def _kwargs_error(what: str, fn, kwargs: dict, exc: Exception) -> ConfigError:
+def _call(what: str, fn, section: str, **kwargs):
+    """``fn(**kwargs)``; unknown keyword -> ConfigError naming ``section.key`` and the allowed
+    keys, other TypeError/ValueError -> ConfigError with ``what`` in front."""
+    skip = ("self", "params", "optimizer")
     try:
-        names = [p for p in inspect.signature(fn).parameters if p not in ("self", "params")]
+        names = [p for p in inspect.signature(fn).parameters if p not in skip]
     except (TypeError, ValueError):
-        names = []
-    bad = [k for k in kwargs if names and k not in names]
-    if bad:
-        return ConfigError(f"{what}: unknown key {bad[0]!r}; allowed: {', '.join(names)}.")
-    return ConfigError(f"{what}: {exc}")
-
-
-def _call(what: str, fn, **kwargs):
+        names = None
+    for key in kwargs:
+        if names is not None and key not in names and key not in skip:
+            raise ConfigError(f"unknown config key '{section}.{key}' ({what}); allowed: "
+                              f"{', '.join(names)}.")
     try:
         return fn(**kwargs)
     except ConfigError:
         raise
     except (TypeError, ValueError, KeyError) as exc:
-        raise _kwargs_error(what, fn, kwargs, exc) from None
+        msg = exc.args[0] if exc.args else exc
+        raise ConfigError(f"{what}: {msg}") from None
 
 
 # ---------------------------------------------------------------- data
@@ -40,7 +41,12 @@ def _generated(kind: str, params: dict, seed: int):
     from .config import DATA_KINDS
 
     fn = getattr(data, DATA_KINDS[kind])
-    return _call(f"[data] kind = {kind!r}", fn, **params, seed=seed)
+    allowed = [p for p in inspect.signature(fn).parameters if p != "seed"]
+    for key in params:
+        if key not in allowed:
+            raise ConfigError(f"unknown config key 'data.{key}' for kind = {kind!r}; allowed: "
+                              f"kind, test_size, validation_split, scale, {', '.join(allowed)}.")
+    return _call(f"kind = {kind!r}", fn, "data", **params, seed=seed)
 
 
 def _csv(params: dict):
@@ -157,7 +163,7 @@ def build_model(layers: list, n_features: int | None):
                 raise ConfigError(f"model.layers[{i}].in = {kwargs.get('in_features')} but {src} "
                                   f"{prev_out} features.")
             prev_out = kwargs["out_features"]
-        modules.append(_call(f"model.layers[{i}] ({kind})", cls, **kwargs))
+        modules.append(_call(kind, cls, f"model.layers[{i}]", **kwargs))
     return nn.Sequential(*modules), prev_out
 
 
@@ -173,7 +179,7 @@ def build_optimizer(cfg: dict, model):
         raise ConfigError(f"optimizer.name = {name!r} is not allowed; choose one of "
                           f"{', '.join(OPTIMIZER_NAMES.values())}.")
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return _call(f"[optimizer] {cls_name}", cls, params=model.parameters(), **params)
+    return _call(cls_name, cls, "optimizer", params=model.parameters(), **params)
 
 
 def build_callbacks(cfg: dict, optimizer, has_val: bool):
@@ -188,12 +194,13 @@ def build_callbacks(cfg: dict, optimizer, has_val: bool):
         if name == "early_stopping":
             table.setdefault("monitor", default_monitor)
             _check_monitor(name, table["monitor"], has_val)
-            out.append(_call("[callbacks.early_stopping]", EarlyStopping, **table))
+            out.append(_call("EarlyStopping", EarlyStopping, "callbacks.early_stopping",
+                             **table))
         elif name == "reduce_lr_on_plateau":
             monitor = table.pop("monitor", default_monitor)
             _check_monitor(name, monitor, has_val)
-            sched = _call("[callbacks.reduce_lr_on_plateau]", optim.ReduceLROnPlateau,
-                          optimizer=optimizer, **table)
+            sched = _call("ReduceLROnPlateau", optim.ReduceLROnPlateau,
+                          "callbacks.reduce_lr_on_plateau", optimizer=optimizer, **table)
             out.append(SchedulerCallback(sched, monitor=monitor))
         elif name == "lr_scheduler":
             sname = table.pop("name", None)
@@ -203,7 +210,7 @@ def build_callbacks(cfg: dict, optimizer, has_val: bool):
                 raise ConfigError(f"callbacks.lr_scheduler.name = {sname!r}; choose one of "
                                   "StepLR, MultiStepLR, ExponentialLR, InverseTimeLR, "
                                   "CosineAnnealingLR.")
-            out.append(SchedulerCallback(_call(f"[callbacks.lr_scheduler] {sname}", cls,
+            out.append(SchedulerCallback(_call(sname, cls, "callbacks.lr_scheduler",
                                                optimizer=optimizer, **table)))
         elif name == "terminate_on_nan":
             out.append(TerminateOnNaN())

@@ -168,9 +168,6 @@ def check_config(config: dict) -> None:
             raise ConfigError(f"missing config key 'data.path' (required for kind = {kind!r}).")
     _fraction(data, "test_size")
     _fraction(data, "validation_split")
-    if data.get("test_size", 0) + data.get("validation_split", 0) * (
-            1 - data.get("test_size", 0)) >= 1:
-        raise ConfigError("data.test_size and data.validation_split leave no training samples.")
     if data.get("scale", "none") not in SCALES:
         _err("data.scale", data.get("scale"), f"choose one of {', '.join(SCALES)}")
     _unknown("model", config["model"], {"layers"})
