@@ -135,6 +135,8 @@ def run_config(config: dict, out_dir: str, echo=print) -> dict:
             echo(f"{name:>5}: {shown}")
     if history.stop_reason:
         echo(f"stopped: {history.stop_reason}")
+    if history.restored_epoch is not None:
+        echo(f"restored the weights of the best epoch, {history.restored_epoch + 1}")
     _plots(model, history, parts, out_dir, classification, is_logits_loss(loss), echo)
     return summary
 
