@@ -167,3 +167,27 @@ def test_keyboard_interrupt_runs_on_train_end_and_reraises():
         train.fit(model, "mse", "sgd", (X, y), epochs=10, callbacks=cbs, verbose=0)
     assert model.history.interrupted and model.history.epoch == [0, 1]
     assert ended and ended[0]["interrupted"] is True
+
+
+def test_history_plot_and_json(tmp_path, monkeypatch):
+    import builtins
+    import json
+
+    pytest.importorskip("matplotlib")
+    X, y = _line_data()
+    model = nn.Linear(3, 1)
+    h = train.fit(model, "mse", "sgd", (X, y), val=(X, y), epochs=3, metrics=["mae"], verbose=0)
+    fig = h.plot(path=tmp_path / "c.svg")
+    assert len(fig.axes) == 2 and (tmp_path / "c.svg").read_text().lstrip().startswith("<")
+    h.to_json(tmp_path / "h.json")
+    assert json.loads((tmp_path / "h.json").read_text())["history"]["loss"] == h.history["loss"]
+    real_import = builtins.__import__
+
+    def no_mpl(name, *a, **k):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_mpl)
+    with pytest.raises(ImportError, match=r"pip install 'glassgrad\[viz\]'"):
+        h.plot()

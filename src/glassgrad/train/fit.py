@@ -17,6 +17,8 @@ followed by an evaluation pass over the validation data under ``no_grad()`` and
 Epoch ``loss`` is the sample-weighted mean of the batch losses, or their SUM when the loss has
 ``reduction="sum"`` (``SSELoss``), so ``"loss"`` is then the epoch's total error E. Epoch metrics
 are computed once per epoch on all outputs of the epoch (exact for precision/recall/F1/R²).
+Targets of shape ``(B,)`` meet a one-column output ``(B, 1)`` as ``(B, 1)`` (as in Keras), except
+for class-index losses (cross entropy, NLL).
 """
 
 from __future__ import annotations
