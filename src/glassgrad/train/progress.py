@@ -109,7 +109,9 @@ class ProgressBar(Callback):
             self._batches = None
         if self._epochs is not None:
             self._epochs.update(1)
-            self._epochs.set_postfix_str(format_logs(logs))
+            # NOTE: a short postfix, so the bar itself keeps its width in 80-column terminals
+            self._epochs.set_postfix_str(" ".join(
+                f"{k}={v:.3g}" for k, v in logs.items() if k != "lr"))
         if not self.verbose:
             return
         now = time.perf_counter()
