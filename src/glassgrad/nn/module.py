@@ -17,12 +17,13 @@ from ..backend import check_device, get_array_module, to_device
 from ..errors import GlassgradError, ShapeError
 from ..tensor import Tensor
 from .hooks import RemovableHandle
+from .keras_api import KerasMethods
 from .parameter import Parameter
 
 _hook_ids = itertools.count()
 
 
-class Module:
+class Module(KerasMethods):
     """Base class of layers and models: subclass it, call ``super().__init__()`` first, assign
     Parameters and sub-Modules as attributes, and write ``forward``. Call the module, not
     ``forward``, so hooks run."""
