@@ -3,4 +3,4 @@
 Importing this package registers every op in ``glassgrad.autograd.OPS``.
 """
 
-from . import activation, elementwise, linalg, loss, movement, reduce  # noqa: F401
+from . import activation, conv, elementwise, linalg, loss, movement, pool, reduce  # noqa: F401
