@@ -3,4 +3,4 @@
 Importing this package registers every op in ``glassgrad.autograd.OPS``.
 """
 
-from . import elementwise, linalg, loss, movement, reduce  # noqa: F401
+from . import elementwise, embedding, linalg, loss, movement, recurrent, reduce  # noqa: F401
