@@ -3,4 +3,13 @@
 Importing this package registers every op in ``glassgrad.autograd.OPS``.
 """
 
-from . import elementwise, embedding, linalg, loss, movement, recurrent, reduce  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    elementwise,
+    embedding,
+    linalg,
+    loss,
+    movement,
+    recurrent,
+    reduce,
+)

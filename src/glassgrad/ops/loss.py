@@ -16,3 +16,76 @@ class LogSoftmax(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         return gy - xp.exp(self.out) * gy.sum(axis=self.axis, keepdims=True)
+
+
+def _sigmoid_neg(x, xp):
+    """σ(−x), stable for any x."""
+    e = xp.exp(-abs(x))
+    return xp.where(x >= 0, e / (1 + e), 1 / (1 + e))
+
+
+class SoftmaxCrossEntropy(Function):
+    """Per-sample −Σ_c q_c · log softmax(x)_c along ``axis``, for a target distribution q
+    (class weights, label smoothing and ignored samples already folded into q)."""
+
+    # NOTE: fused: log-sum-exp keeps any logit (±1e4) finite, and the gradient is the famous
+    # one-pass softmax(x)·Σq − q instead of a chain through exp, sum, log and a division.
+    def forward(self, x, q, axis=1):
+        xp = get_array_module(x)
+        shifted = x - x.max(axis=axis, keepdims=True)
+        self.logp = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.q, self.axis = q, axis
+        return -(q * self.logp).sum(axis=axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        g = xp.expand_dims(gy, self.axis)
+        gx = g * (xp.exp(self.logp) * self.q.sum(axis=self.axis, keepdims=True) - self.q)
+        gq = -g * self.logp if self.needs_grad(1) else None
+        return gx, gq
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise −[t·log p + (1−t)·log(1−p)] with the logs clamped at −100, as PyTorch."""
+
+    # NOTE: fused so p = 0 or 1 gives a finite loss and gradient: the composed log would give
+    # 0 · inf = NaN in backward. The gradient clamps its denominator p(1−p) at 1e-12 (PyTorch).
+    def forward(self, p, t):
+        xp = get_array_module(p)
+        with xp.errstate(divide="ignore"):
+            self.lp = xp.maximum(xp.log(p), -100.0)
+            self.l1p = xp.maximum(xp.log(1 - p), -100.0)
+        self.p, self.t = p, t
+        return -(t * self.lp + (1 - t) * self.l1p)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        p, t = self.p, self.t
+        gp = gy * (p - t) / xp.maximum((1 - p) * p, 1e-12)
+        gt = gy * (self.l1p - self.lp) if self.needs_grad(1) else None
+        return gp, gt
+
+
+class BCEWithLogits(Function):
+    """Elementwise (1−t)·x + w·softplus(−x) with w = 1 + (pos_weight − 1)·t (PyTorch's form)."""
+
+    # NOTE: fused for stability: σ then log underflows for |x| ≳ 17 in float32 (log 0);
+    # softplus(−x) = log(1 + e^{−|x|}) + max(−x, 0) is finite for any logit, and the gradient
+    # (1 − t) − w·σ(−x) (σ(x) − t without pos_weight) needs no log at all.
+    def forward(self, x, t, pos_weight=None):
+        xp = get_array_module(x)
+        self.sp = xp.log1p(xp.exp(-abs(x))) + xp.maximum(-x, 0)
+        self.lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+        self.x, self.t, self.pw = x, t, pos_weight
+        return (1 - t) * x + self.lw * self.sp
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        x, t = self.x, self.t
+        gx = gy * ((1 - t) - self.lw * _sigmoid_neg(x, xp))
+        gt = gpw = None
+        if self.needs_grad(1):
+            gt = gy * (-x + (0 if self.pw is None else (self.pw - 1) * self.sp))
+        if self.pw is not None and self.needs_grad(2):
+            gpw = gy * t * self.sp
+        return gx, gt, gpw

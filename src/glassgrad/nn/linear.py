@@ -1,0 +1,54 @@
+"""Fully connected layers: ``Linear``, and ``Identity`` (lives here as the trivial layer)."""
+
+from __future__ import annotations
+
+from .. import functional as F
+from ..creation import empty
+from . import init
+from .module import Module, check_features
+from .parameter import Parameter
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer). Extra arguments are ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Linear(Module):
+    """z = W·a + b for a batch: y = x Wᵀ + b.
+
+    Shapes: input (..., in_features) -> output (..., out_features); weight (out, in); bias (out,).
+
+    Default init (PyTorch's): weight and bias ~ U(−1/√in, 1/√in), from glassgrad's seeded
+    generator (``glassgrad.manual_seed``).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+        super().__init__()
+        if in_features <= 0 or out_features <= 0:
+            raise ValueError(f"Linear: in_features and out_features must be positive, got "
+                             f"{in_features} and {out_features}.")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
+        self.bias = Parameter(empty(out_features, dtype=dtype)) if bias else None
+        if not bias:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.fan_in_uniform_(self.weight)
+        if self.bias is not None:
+            init.fan_in_uniform_(self.bias, fan_in=self.in_features)
+
+    def forward(self, x):
+        check_features(self, x, self.in_features)
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

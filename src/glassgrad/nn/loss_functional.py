@@ -1,0 +1,221 @@
+"""Loss functions (functional form). ``reduction`` is "mean", "sum" or "none" throughout."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import get_array_module, to_numpy
+from ..errors import ShapeError
+from ..ops import loss as L
+from ..tensor import Tensor, _operand
+
+
+def _reduce(loss, reduction: str, name: str):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
+
+
+def _target(target, input, name: str):
+    """Target as a Tensor or array of input's dtype, with exactly input's shape."""
+    target = target if isinstance(target, Tensor) else _operand(target, input)
+    if isinstance(target, (int, float)):
+        target = get_array_module(input.data).full(input.shape, target, dtype=input.dtype)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ShapeError(
+            f"{name}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} "
+            "differ. Broadcasting them would silently compute the wrong loss; reshape one "
+            "(e.g. target.reshape(-1, 1) or output.squeeze(1)).")
+    return target
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    """Mean squared error (t − a)², averaged over every element by default."""
+    d = input - _target(target, input, "mse_loss")
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def sse_loss(input, target, reduction: str = "sum"):
+    """The textbooks' halved sum of squared errors E = ½ Σ (t − a)² (its derivative is a − t).
+
+    ``reduction="mean"`` averages ½(t − a)² over elements; "none" keeps them.
+    """
+    d = input - _target(target, input, "sse_loss")
+    return _reduce(d * d * 0.5, reduction, "sse_loss")
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """Mean absolute error |t − a|."""
+    return _reduce(abs(input - _target(target, input, "l1_loss")), reduction, "l1_loss")
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    """−[t·log p + (1−t)·log(1−p)] for probabilities p in [0, 1] (logs clamped at −100).
+
+    Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable for any logit.
+    """
+    target = _target(target, input, "binary_cross_entropy")
+    data = input.data
+    if data.size and (bool((data < 0).any()) or bool((data > 1).any())
+                      or not bool(get_array_module(data).isfinite(data).all())):
+        raise ValueError(
+            f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+            f"[{float(data.min())}, {float(data.max())}]. Apply sigmoid first, or use "
+            "binary_cross_entropy_with_logits on the raw scores.")
+    loss = L.BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None):
+    """Sigmoid + binary cross-entropy in one stable op, for raw scores (logits) of any size.
+
+    ``pos_weight`` (broadcast over the last dim, e.g. shape (classes,)) scales the positive
+    term: > 1 raises recall on rare positives.
+    """
+    target = _target(target, input, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        loss = L.BCEWithLogits.apply(input, target)
+    else:
+        loss = L.BCEWithLogits.apply(input, target, _operand(pos_weight, input))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def _class_targets(input, target, ignore_index, name):
+    """Validate class-index targets; return (indices array, valid mask)."""
+    xp = get_array_module(input.data)
+    idx = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: class-index targets must be integers, got dtype {idx.dtype} with shape "
+            f"{tuple(idx.shape)}. Use labels.long(); or, for probability targets, give them "
+            f"the input's shape {tuple(input.shape)}.")
+    expected = (input.shape[0],) + tuple(input.shape[2:])
+    if tuple(idx.shape) != expected:
+        raise ShapeError(
+            f"{name}: input {tuple(input.shape)} (N, C, ...) needs targets of shape {expected}, "
+            f"got {tuple(idx.shape)}.")
+    n_classes = input.shape[1]
+    valid = idx != ignore_index
+    bad = valid & ((idx < 0) | (idx >= n_classes))
+    if bool(bad.any()):
+        where = tuple(int(i[0]) for i in np.nonzero(to_numpy(bad)))
+        raise ValueError(
+            f"{name}: target {int(idx[where])} at position {where} is out of range for "
+            f"{n_classes} classes (valid labels are 0..{n_classes - 1}"
+            f"{'' if ignore_index < 0 else f', or ignore_index={ignore_index}'}).")
+    return idx, valid
+
+
+def _one_hot(input, idx, valid):
+    xp = get_array_module(input.data)
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    classes = xp.arange(input.shape[1]).reshape(shape)
+    return ((xp.expand_dims(idx, 1) == classes) & xp.expand_dims(valid, 1)).astype(input.dtype)
+
+
+def _class_weights(input, weight):
+    if weight is None:
+        return None
+    w = getattr(weight, "data", weight)
+    w = get_array_module(input.data).asarray(w, dtype=input.dtype)
+    if w.shape != (input.shape[1],):
+        raise ShapeError(f"class weight must have shape ({input.shape[1]},), one per class, "
+                         f"got {tuple(w.shape)}.")
+    return w.reshape((1, -1) + (1,) * (input.ndim - 2))
+
+
+def _unbatched(input, target):
+    if input.ndim == 1:  # a single sample (C,)
+        input = input.reshape(1, -1)
+        target = target.reshape(1, -1) if (
+            getattr(target, "ndim", 0) == 1) else get_array_module(input.data).asarray(
+                getattr(target, "data", target)).reshape(1)
+    return input, target
+
+
+def cross_entropy(input, target, weight=None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0):
+    """Softmax + negative log-likelihood in one stable op, on raw scores (logits).
+
+    Shapes: input (N, C) or (N, C, d1, ...) or (C,); target either class indices (N, d1, ...)
+    of an integer dtype, or class probabilities with the input's shape.
+    ``weight`` (C,) rescales classes; with indices, "mean" divides by Σ weight[target] over
+    non-ignored samples, as PyTorch. ``label_smoothing`` ε mixes the target with uniform ε/C.
+    """
+    squeeze = input.ndim == 1
+    input, target = _unbatched(input, target)
+    if input.ndim < 2:
+        raise ShapeError(f"cross_entropy: input must be (N, C, ...), got {tuple(input.shape)}.")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}.")
+    n_classes, w = input.shape[1], _class_weights(input, weight)
+    tdata = getattr(target, "data", target)
+    if getattr(tdata, "dtype", np.dtype(int)).kind == "f" and tuple(
+            np.shape(tdata)) == tuple(input.shape):
+        q = target if isinstance(target, Tensor) else _operand(tdata, input)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / n_classes
+        if w is not None:
+            q = q * w
+        loss = L.SoftmaxCrossEntropy.apply(input, q, axis=1)
+        denom = None
+    else:
+        idx, valid = _class_targets(input, target, ignore_index, "cross_entropy")
+        onehot = _one_hot(input, idx, valid)
+        q = onehot * (1 - label_smoothing)
+        if label_smoothing:
+            q = q + (label_smoothing / n_classes) * get_array_module(q).expand_dims(valid, 1)
+        if w is not None:
+            q = q * w
+        loss = L.SoftmaxCrossEntropy.apply(input, q.astype(input.dtype), axis=1)
+        denom = (onehot * w).sum() if w is not None else valid.sum()
+    if squeeze and reduction == "none":
+        return loss.reshape(())
+    if reduction == "mean" and denom is not None:
+        return loss.sum() * (1.0 / float(denom))
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+    """Negative log-likelihood −w[y]·input[y] for log-probabilities ``input`` (N, C, ...) and
+    class indices ``target`` (N, ...); pair with ``log_softmax`` (or use ``cross_entropy``)."""
+    squeeze = input.ndim == 1
+    input, target = _unbatched(input, target)
+    idx, valid = _class_targets(input, target, ignore_index, "nll_loss")
+    q = _one_hot(input, idx, valid)
+    w = _class_weights(input, weight)
+    if w is not None:
+        q = q * w
+    loss = -(input * q).sum(dim=1)
+    if squeeze and reduction == "none":
+        return loss.reshape(())
+    if reduction == "mean":
+        return loss.sum() * (1.0 / float(q.sum()))
+    return _reduce(loss, reduction, "nll_loss")
+
+
+def l2_penalty(model, lam: float):
+    """The L2 weight penalty ½·λ·Σ w² over the model's parameters, biases left out.
+
+    We use the textbook ½λΣw² convention, so its gradient is λ·w (the "weight decay" term).
+    A parameter counts as a bias when its name ends in "bias".
+    """
+    total = None
+    for name, p in model.named_parameters():
+        if name.split(".")[-1] == "bias":
+            continue
+        term = (p * p).sum()
+        total = term if total is None else total + term
+    if total is None:
+        return Tensor(0.0)
+    return total * (0.5 * lam)
