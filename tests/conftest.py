@@ -1,4 +1,4 @@
-"""Shared fixtures: the backend parameter (numpy always, cupy where a GPU is present) and seeding."""
+"""Shared fixtures: the backend parameter (numpy always, cupy with a GPU) and seeding."""
 
 import numpy as np
 import pytest

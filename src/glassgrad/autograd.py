@@ -86,9 +86,10 @@ def _check_finite(fn, arrays, phase: str, input_shapes) -> None:
         xp = get_array_module(a)
         if not bool(xp.isfinite(a).all()):
             what = "output" if phase == "forward" else f"gradient for input {i}"
+            where = getattr(fn, "_created_at", "<unknown: forward ran outside detect_anomaly()>")
             raise AnomalyError(
                 f"{type(fn).__name__} {phase} produced NaN/Inf in its {what} "
-                f"(input shapes {input_shapes}).\n  created at {fn._created_at}\n"
+                f"(input shapes {input_shapes}).\n  created at {where}\n"
                 "Look for log of 0, division by 0, overflow of exp, or a learning rate too large.")
 
 

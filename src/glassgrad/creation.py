@@ -82,7 +82,8 @@ def randn(*size, dtype=None, requires_grad=False, device=None):
 def randint(low, high=None, size=(), dtype=np.int64, device=None):
     if high is None:
         low, high = 0, low
-    arr = default_generator().integers(low, high, size=tuple(size))
+    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    arr = default_generator().integers(low, high, size=size)
     return _new(np.asarray(arr, dtype=dtype), None, False, device)
 
 

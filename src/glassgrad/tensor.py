@@ -52,8 +52,12 @@ def _as_array(data, dtype=None, device=None):
 
 
 def _operand(other, like):
-    """A binary op's other side: Tensors and Python scalars pass; arrays follow ``like``'s dtype."""
-    if isinstance(other, (Tensor, int, float, bool)):
+    """A binary op's other side: Tensors and Python scalars pass; arrays follow ``like``'s dtype.
+
+    NumPy scalars (``np.float64(2.5)``) count as arrays, so they do not upcast a float32 tensor.
+    """
+    cls = type(other)
+    if cls is Tensor or cls is float or cls is int or cls is bool or isinstance(other, Tensor):
         return other
     arr = get_array_module(like.data).asarray(other)
     if arr.dtype.kind in "fiub" and like.dtype.kind == "f" and arr.dtype != like.dtype:

@@ -19,10 +19,12 @@ class Case:
     fn: Callable  # Tensors -> Tensor, through the public API that reaches ``op``
     reference: Callable  # float64 NumPy arrays -> array: an independent formula, not our code
     inputs: list  # one entry per input: a shape (random normal float64) or a fixed array
-    domain: Callable | None = None  # maps the random arrays into the op's domain (e.g. abs + .5)
+    # maps each random array (not the fixed ones) into the op's domain, e.g. lambda x: abs(x) + .5
+    domain: Callable | None = None
     name: str = ""  # shown in the test id
     grad_inputs: list | None = None  # indices of inputs to gradcheck (default: all floating)
     kwargs: dict = field(default_factory=dict)  # extra gradcheck arguments (eps, atol, ...)
+    forward_tol: float = 1e-7  # rtol and atol of the forward check against ``reference``
 
     @property
     def id(self) -> str:

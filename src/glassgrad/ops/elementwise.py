@@ -3,8 +3,13 @@
 from ..autograd import Function
 from ..backend import device_of, get_array_module, to_device
 
+BROADCAST_HINT = ("shapes broadcast when, compared from the last dim, each pair is equal or one "
+                  "of them is 1: reshape or unsqueeze one operand (x.unsqueeze(-1)).")
+
 
 class Add(Function):
+    hint = BROADCAST_HINT
+
     def forward(self, a, b):
         return a + b
 
@@ -13,6 +18,8 @@ class Add(Function):
 
 
 class Mul(Function):
+    hint = BROADCAST_HINT
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
@@ -24,6 +31,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    hint = BROADCAST_HINT
+
     # NOTE: a primitive rather than a * b**-1: one op, and exact for the hand-checked examples.
     def forward(self, a, b):
         self.b = b
@@ -45,7 +54,7 @@ class Neg(Function):
 
 
 class Pow(Function):
-    hint = "the exponent must be a scalar or broadcast against the base."
+    hint = "the exponent must be a scalar or broadcast against the base. " + BROADCAST_HINT
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -174,6 +183,8 @@ class Clamp(Function):
 
 
 class Maximum(Function):
+    hint = BROADCAST_HINT
+
     def forward(self, a, b):
         xp = get_array_module(a, b)
         # NOTE: ties split the gradient half and half, as PyTorch does.
@@ -186,6 +197,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    hint = BROADCAST_HINT
+
     def forward(self, a, b):
         xp = get_array_module(a, b)
         out = xp.minimum(a, b)
@@ -197,6 +210,8 @@ class Minimum(Function):
 
 
 class Where(Function):
+    hint = BROADCAST_HINT
+
     def forward(self, cond, a, b):
         self.cond = cond
         return get_array_module(a, b).where(cond, a, b)

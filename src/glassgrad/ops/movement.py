@@ -17,6 +17,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    hint = "permute takes every dim exactly once, e.g. x.permute(0, 2, 1) for a 3-d x."
+
     def forward(self, a, axes=None):
         self.axes = axes
         return a.transpose(axes)

@@ -3,6 +3,8 @@
 from ..autograd import Function
 from ..backend import get_array_module
 
+AXIS_HINT = "each dim must lie in [-ndim, ndim) of the input (dim=-1 is the last one)."
+
 
 def _keep(gy, axis, keepdims, ndim):
     """Re-insert the reduced axes into ``gy`` so it broadcasts against the input."""
@@ -15,6 +17,8 @@ def _keep(gy, axis, keepdims, ndim):
 
 
 class Sum(Function):
+    hint = AXIS_HINT
+
     def forward(self, a, axis=None, keepdims=False):
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
         return a.sum(axis=axis, keepdims=keepdims)
@@ -25,6 +29,8 @@ class Sum(Function):
 
 
 class Max(Function):
+    hint = AXIS_HINT
+
     # NOTE: ties share the gradient equally (the subgradient PyTorch's amax uses).
     def forward(self, a, axis=None, keepdims=False):
         self.a, self.axis, self.keepdims = a, axis, keepdims
@@ -39,6 +45,8 @@ class Max(Function):
 
 
 class LogSumExp(Function):
+    hint = AXIS_HINT
+
     # NOTE: fused for stability: shifting by the max keeps exp from overflowing.
     def forward(self, a, axis=None, keepdims=False):
         xp = get_array_module(a)
