@@ -113,7 +113,8 @@ class DataLoader:
         self.seed = seed
         # NOTE: the generator is made once, here: every epoch draws the next permutation from it,
         # so epochs differ from each other but two loaders with the same seed agree.
-        self._rng = make_rng(seed, generator) if (seed is not None or generator) else None
+        own = seed is not None or generator is not None
+        self._rng = make_rng(seed, generator) if own else None
         self._fetch = None if collate_fn is not None else _batch_fetcher(dataset)
 
     def __len__(self) -> int:

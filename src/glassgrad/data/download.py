@@ -81,7 +81,8 @@ def download_file(filename: str, folder, mirrors, checksum=None, timeout: float 
         timeout: seconds to wait for a server before trying the next mirror.
 
     Returns:
-        The path of the verified file.
+        The path of the verified file. A file already in ``folder`` that matches ``checksum``
+        is kept without downloading.
 
     Raises:
         DownloadError: no mirror worked; the message lists each mirror's failure and says what to
@@ -90,6 +91,8 @@ def download_file(filename: str, folder, mirrors, checksum=None, timeout: float 
     folder = os.fspath(folder)
     os.makedirs(folder, exist_ok=True)
     dest = os.path.join(folder, filename)
+    if checksum and os.path.isfile(dest) and check_file(dest, checksum):
+        return dest  # already there and verified
     if isinstance(mirrors, str):
         mirrors = [mirrors]
     failures, offline = [], True
