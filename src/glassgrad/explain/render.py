@@ -57,14 +57,15 @@ class Table:
         for row in cells:
             widths = [max(w, len(c)) for w, c in zip(widths, row)]
 
-        def line(row):
-            # numbers right-aligned, the first (label) column left-aligned
-            return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+        def line(row, raw=None):
+            # numbers right-aligned; the first column and text cells left-aligned
+            return "  ".join(
+                c.ljust(w) if i == 0 or (raw is not None and isinstance(raw[i], str))
+                else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
 
         out = [self.title, "-" * len(self.title), line(self.columns),
                line(["-" * w for w in widths])]
-        out += [line(r) for r in cells]
+        out += [line(c, r) for c, r in zip(cells, self.rows)]
         if self.note:
             out.append(self.note)
         return "\n".join(out)
