@@ -13,10 +13,11 @@ import numpy as np
 MISSING = "—"
 
 
-def fmt(value, precision: int = 4) -> str:
+def fmt(value, precision: int = 4, scientific: bool = False) -> str:
     """A number with ``precision`` decimals; ``-0.0000`` prints as ``0.0000``; None as "—".
 
-    Arrays print as a bracketed list of numbers, strings pass through unchanged.
+    Arrays print as a bracketed list of numbers, strings pass through unchanged. With
+    ``scientific``, magnitudes below 1e-3 or from 1e5 print as ``1.234e-05``.
     """
     if value is None:
         return MISSING
@@ -28,7 +29,7 @@ def fmt(value, precision: int = 4) -> str:
         return str(int(value))
     arr = np.asarray(value)
     if arr.ndim > 0 and arr.size != 1:
-        flat = [fmt(v, precision) for v in arr.reshape(-1)[:8]]
+        flat = [fmt(v, precision, scientific) for v in arr.reshape(-1)[:8]]
         more = ", …" if arr.size > 8 else ""
         return "[" + ", ".join(flat) + more + "]"
     v = float(arr.reshape(-1)[0]) if arr.ndim else float(arr)
@@ -36,6 +37,8 @@ def fmt(value, precision: int = 4) -> str:
         return "nan"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
+    if scientific and v != 0 and not 1e-3 <= abs(v) < 1e5:
+        return f"{v:.{max(precision - 1, 1)}e}"
     text = f"{v:.{precision}f}"
     if text.startswith("-") and float(text) == 0.0:
         text = text[1:]
@@ -45,11 +48,12 @@ def fmt(value, precision: int = 4) -> str:
 class Table:
     """A titled table: ``columns`` (header strings) and ``rows`` (lists of values)."""
 
-    def __init__(self, title: str, columns, rows, note: str = ""):
+    def __init__(self, title: str, columns, rows, note: str = "", scientific: bool = False):
         self.title, self.columns, self.rows, self.note = title, list(columns), rows, note
+        self.scientific = scientific
 
     def cells(self, precision: int) -> list[list[str]]:
-        return [[fmt(v, precision) for v in row] for row in self.rows]
+        return [[fmt(v, precision, self.scientific) for v in row] for row in self.rows]
 
     def to_text(self, precision: int = 4) -> str:
         cells = self.cells(precision)
