@@ -21,7 +21,7 @@ def _curve(name: str, x: np.ndarray):
     t = tensor(x, requires_grad=True)
     y = fn(t)
     y.sum().backward()
-    return y.numpy(), t.grad.numpy()
+    return y.detach().numpy(), t.grad.numpy()
 
 
 def plot_activation_functions(names=DEFAULT, x_range=(-5.0, 5.0), save=None):
