@@ -105,7 +105,7 @@ def test_textbook_sigmoid_batch_gd_two_epochs(precision):
                     num += 1
         assert neuron_cells == expected
         weight_cells = t.tables(precision)[1].cells(precision)
-        exp_w, news = [], []
+        exp_w = []
         for (gW, gb, d, a_in), (W, b), offset, from_off in zip(
                 grads, [(W1, b1), (W2, b2)], [2, 4], [0, 2]):
             for j in range(W.shape[0]):
