@@ -62,3 +62,14 @@ def test_graph_drawing(tmp_path):
     J = (u.sin() + 3 * u).cos()
     assert written(viz.draw_graph(graph(J, names={"x": x}), save=tmp_path / "g.png"),
                    tmp_path / "g.png")
+
+
+def test_init_experiment_example_writes_its_plot(tmp_path, capsys):
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "init_experiment.py"
+    main = runpy.run_path(str(path))["main"]
+    main(str(tmp_path / "init.png"))
+    assert (tmp_path / "init.png").stat().st_size > 10_000
+    assert "He, ReLU" in capsys.readouterr().out

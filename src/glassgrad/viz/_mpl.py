@@ -15,8 +15,13 @@ def figure(nrows: int = 1, ncols: int = 1, size=None, squeeze: bool = True, **kw
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(HINT) from exc
     size = size or (4.0 * ncols, 3.2 * nrows)
-    fig = Figure(figsize=size, layout="constrained")
+    # NOTE: constrained layout costs seconds on big grids; those get fixed spacing instead.
+    big = nrows * ncols > 16
+    fig = Figure(figsize=size, layout=None if big else "constrained")
     axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kwargs)
+    if big:
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.04, top=0.93, hspace=0.7,
+                            wspace=0.35)
     return fig, axes
 
 
