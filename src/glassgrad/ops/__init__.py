@@ -3,4 +3,15 @@
 Importing this package registers every op in ``glassgrad.autograd.OPS``.
 """
 
-from . import activation, elementwise, linalg, loss, movement, reduce  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    conv,
+    elementwise,
+    embedding,
+    linalg,
+    loss,
+    movement,
+    pool,
+    recurrent,
+    reduce,
+)

@@ -1,0 +1,140 @@
+"""Helpers shared by the explain tools: losses by name, activation kinds and their derivatives,
+moving arrays to NumPy, and saving/restoring parameter gradients around an observed pass."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import to_numpy
+from ..errors import GlassgradError
+from ..tensor import Tensor
+
+# class name of an elementwise activation module -> the kind the explain tools understand
+ACTIVATION_KINDS = {
+    "Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Identity": "identity",
+    "Softmax": "softmax", "LeakyReLU": "leaky_relu", "ReLU6": "relu6", "ELU": "elu",
+    "GELU": "gelu", "Softplus": "softplus", "HardSigmoid": "hardsigmoid", "PReLU": "prelu",
+}
+
+_LOSS_NAMES = {
+    "sse": "sse_loss", "half_sse": "sse_loss", "mse": "mse_loss", "l1": "l1_loss",
+    "cross_entropy": "cross_entropy", "ce": "cross_entropy", "nll": "nll_loss",
+    "bce": "binary_cross_entropy", "bce_with_logits": "binary_cross_entropy_with_logits",
+}
+
+
+def resolve_loss(loss):
+    """``loss`` as a callable ``(output, target) -> scalar Tensor``, and its name.
+
+    Accepts a name ("sse" = ½Σ(t − a)², "mse", "cross_entropy", "bce", "bce_with_logits",
+    "nll", "l1"), a loss module (``nn.SSELoss()``) or any callable.
+    """
+    from ..nn import functional as F
+
+    if isinstance(loss, str):
+        key = loss.lower()
+        if key not in _LOSS_NAMES:
+            raise ValueError(f"unknown loss {loss!r}; use one of {sorted(_LOSS_NAMES)} or pass "
+                             "a callable loss(output, target) -> Tensor.")
+        return getattr(F, _LOSS_NAMES[key]), _LOSS_NAMES[key]
+    if not callable(loss):
+        raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}.")
+    name = type(loss).__name__ if not hasattr(loss, "__name__") else loss.__name__
+    return loss, name
+
+
+def output_activation_in_loss(loss_name: str) -> str | None:
+    """The activation a fused loss applies to the last layer's z ("softmax", "sigmoid")."""
+    n = loss_name.lower()
+    if n in ("cross_entropy", "crossentropyloss"):
+        return "softmax"
+    if n in ("binary_cross_entropy_with_logits", "bcewithlogitsloss"):
+        return "sigmoid"
+    return None
+
+
+def activation_kind(module) -> str | None:
+    """The kind of an elementwise activation module, or None for anything else."""
+    return ACTIVATION_KINDS.get(type(module).__name__)
+
+
+def derivative(kind: str, z: np.ndarray, a: np.ndarray, module=None) -> np.ndarray | None:
+    """∂a/∂z by the activation's derivative formula (elementwise); None for softmax (a
+    Jacobian, not one number per neuron) and kinds without a formula here."""
+    if kind == "sigmoid":
+        return a * (1.0 - a)
+    if kind == "tanh":
+        return 1.0 - a * a
+    if kind == "relu":
+        return (z > 0).astype(z.dtype)
+    if kind == "identity":
+        return np.ones_like(z)
+    if kind == "relu6":
+        return ((z > 0) & (z < 6)).astype(z.dtype)
+    if kind == "leaky_relu":
+        slope = getattr(module, "negative_slope", 0.01)
+        return np.where(z > 0, 1.0, slope).astype(z.dtype)
+    if kind == "elu":
+        alpha = getattr(module, "alpha", 1.0)
+        return np.where(z > 0, 1.0, a + alpha).astype(z.dtype)
+    return None
+
+
+def numpy(x) -> np.ndarray | None:
+    """A Tensor/array as a NumPy array (None stays None)."""
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        x = x.data
+    return to_numpy(x) if not isinstance(x, np.ndarray) else x
+
+
+def model_dtype(model):
+    for p in model.parameters():
+        return p.dtype
+    from ..tensor import get_default_dtype
+
+    return get_default_dtype()
+
+
+def as_input(x, dtype, device="cpu") -> Tensor:
+    """``x`` as a Tensor: floating arrays take the model's dtype, integer labels stay ints."""
+    if isinstance(x, Tensor):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind == "f" or arr.dtype.kind == "O":
+        arr = arr.astype(dtype)
+    return Tensor(arr, dtype=arr.dtype, device=device)
+
+
+def model_device(model) -> str:
+    for p in model.parameters():
+        return p.device
+    return "cpu"
+
+
+class saved_grads:
+    """Context manager: clear every parameter's ``.grad`` on entry and put the old ones back on
+    exit, so an observed forward/backward leaves the user's gradients as they were."""
+
+    def __init__(self, model):
+        self.params = list(model.parameters())
+
+    def __enter__(self):
+        self.old = [p.grad for p in self.params]
+        for p in self.params:
+            p.grad = None
+        return self
+
+    def __exit__(self, *exc):
+        for p, g in zip(self.params, self.old):
+            p.grad = g
+        return False
+
+
+def check_scalar(E, where: str):
+    if not isinstance(E, Tensor) or E.data.size != 1:
+        raise GlassgradError(
+            f"{where}: the loss must return a scalar Tensor, got "
+            f"{type(E).__name__} of shape {getattr(E, 'shape', None)}. Use reduction='sum' "
+            "or 'mean'.")

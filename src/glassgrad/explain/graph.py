@@ -1,0 +1,205 @@
+"""``graph``: every node of a computation graph with its value, local derivatives and gradient.
+
+The forward table lists nodes in topological order (inputs first) with op, inputs and value;
+the backward table gives, per node, the local derivatives ∂v/∂u of the node with respect to
+each input (the op's backward applied to ones: for elementwise ops exactly the derivative) and
+the gradient ∂out/∂v of the output with respect to the node, accumulated in reverse order by
+calling each op's own ``backward`` — the chain rule as the lecture writes it, and as the engine
+runs it. The walks are iterative (no recursion limit).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import numpy as np
+
+from ..autograd import no_grad, unbroadcast
+from ..errors import GlassgradError, GraphError
+from ..tensor import Tensor
+from ._common import numpy
+from .render import Renderable, Table, fmt
+
+
+class Node:
+    """One graph node: ``name``, ``op`` ("leaf"/"const" for inputs), ``inputs`` (names, or
+    the printed value of a constant), ``value``, ``local`` (input name -> ∂node/∂input as the
+    op's backward of ones gives it), ``grad`` (∂out/∂node, None where no gradient flows)."""
+
+    def __init__(self, tensor, name, op, inputs):
+        self.tensor, self.name, self.op, self.inputs = tensor, name, op, inputs
+        self.value = numpy(tensor).copy()
+        self.local: dict = {}
+        self.grad = None
+
+    def record(self) -> dict:
+        return {"name": self.name, "op": self.op, "inputs": list(self.inputs),
+                "value": self.value, "local": dict(self.local), "grad": self.grad}
+
+
+def _order(root) -> list:
+    """Tensors below ``root`` (every Tensor input, with or without grad), inputs first."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        fn = t._ctx
+        if fn is not None:
+            if fn.inputs is None:
+                raise GraphError(
+                    f"graph: the graph below {type(fn).__name__} was freed by backward(). Call "
+                    "glassgrad.explain.graph(out) before out.backward(), or backward with "
+                    "retain_graph=True.")
+            for x in reversed(fn.inputs):
+                if isinstance(x, Tensor) and id(x) not in seen:
+                    stack.append((x, False))
+    return order
+
+
+class Graph(Renderable):
+    """Result of ``graph``: ``nodes`` in topological order, the output last."""
+
+    def __init__(self, nodes, precision):
+        self.nodes, self.precision = nodes, precision
+
+    def __getitem__(self, name) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(f"graph has no node {name!r}; nodes: {[n.name for n in self.nodes]}")
+
+    def records(self) -> list[dict]:
+        return [n.record() for n in self.nodes]
+
+    def tables(self, precision: int) -> list[Table]:
+        fwd = Table("Forward: nodes in topological order", ["node", "op", "inputs", "value"],
+                    [[n.name, n.op, ", ".join(n.inputs), n.value] for n in self.nodes])
+        rows = []
+        for n in reversed(self.nodes):
+            local = "; ".join(f"∂{n.name}/∂{k} = {fmt(v, precision)}"
+                              for k, v in n.local.items()) or "—"
+            rows.append([n.name, n.grad, local])
+        out = self.nodes[-1].name
+        bwd = Table(f"Backward: gradient of {out} with respect to each node (reverse order)",
+                    ["node", f"∂{out}/∂node", "local derivatives"], rows,
+                    "Each gradient is the sum over the node's consumers c of "
+                    f"∂{out}/∂c · ∂c/∂node.")
+        return [fwd, bwd]
+
+    # ------------------------------------------------------------ Graphviz
+    def to_dot(self, precision: int | None = None) -> str:
+        """The graph in Graphviz DOT: one box per node with op, value and gradient."""
+        p = self.precision if precision is None else precision
+        ids = {n.name: f"n{i}" for i, n in enumerate(self.nodes)}
+        lines = ["digraph glassgrad {", "  rankdir=LR;",
+                 '  node [shape=record, fontname="Helvetica", fontsize=10];']
+        for n in self.nodes:
+            label = (f"{{{n.name} | {n.op} | value {fmt(n.value, p)} | "
+                     f"grad {fmt(n.grad, p)}}}")
+            label = label.replace('"', '\\"')
+            lines.append(f'  {ids[n.name]} [label="{label}"];')
+        for n in self.nodes:
+            for src in n.inputs:
+                if src in ids:
+                    local = n.local.get(src)
+                    lab = f' [label="{fmt(local, p)}"]' if local is not None else ""
+                    lines.append(f"  {ids[src]} -> {ids[n.name]}{lab};")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def render(self, path: str, format: str | None = None) -> str:
+        """Draw the graph with Graphviz's ``dot`` into ``path`` (format from its extension).
+
+        Needs the graphviz executable; ``glassgrad.viz.draw_graph`` draws with matplotlib
+        instead. Returns ``path``.
+        """
+        dot = shutil.which("dot")
+        if dot is None:
+            raise GlassgradError(
+                "Graph.render needs the Graphviz 'dot' program, which is not installed "
+                "(apt install graphviz / brew install graphviz / conda install graphviz). "
+                "Without it: save Graph.to_dot() to a .dot file, or draw with matplotlib via "
+                "glassgrad.viz.draw_graph(graph, save='graph.png').")
+        fmt_ = format or os.path.splitext(path)[1].lstrip(".") or "png"
+        subprocess.run([dot, f"-T{fmt_}", "-o", path], input=self.to_dot().encode(),
+                       check=True, capture_output=True)
+        return path
+
+
+def graph(output, names: dict | None = None, model=None, precision: int = 4) -> Graph:
+    """Every node of the graph that computed ``output``, with values and gradients.
+
+    Args:
+        output: the Tensor at the top (the gradient column is ∂output/∂node; a non-scalar
+            output is seeded with ones, i.e. the gradient of ``output.sum()``).
+        names: ``{"x": x, ...}`` names for tensors; otherwise ``Tensor.name``, then the
+            parameter names of ``model`` ("0.weight"), then v1, v2, ... (leaves: x1, x2 ...).
+        model: a Module whose parameter names label its parameters.
+
+    Call before ``output.backward()`` (or backward with ``retain_graph=True``): backward frees
+    the graph. Nothing is changed: no ``.grad`` is written.
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"graph: expected a Tensor, got {type(output).__name__}.")
+    label = {id(t): n for n, t in (names or {}).items()}
+    if model is not None:
+        for n, p in model.named_parameters():
+            label.setdefault(id(p), n)
+    tensors = _order(output)
+    nodes, by_id, leaves, inner = [], {}, 0, 0
+    for t in tensors:
+        fn = t._ctx
+        name = label.get(id(t)) or t.name
+        if name is None:
+            if fn is None:
+                leaves += 1
+                name = f"x{leaves}"
+            else:
+                inner += 1
+                name = f"v{inner}"
+        if fn is None:
+            op, inputs = ("leaf" if t.requires_grad else "const"), []
+        else:
+            op = type(fn).__name__
+            inputs = [by_id[id(x)].name if isinstance(x, Tensor) else fmt(x)
+                      for x in fn.inputs]
+        node = Node(t, name, op, inputs)
+        nodes.append(node)
+        by_id[id(t)] = node
+    _backward(nodes, by_id)
+    return Graph(nodes, precision)
+
+
+def _backward(nodes, by_id) -> None:
+    """Fill ``local`` and ``grad`` by calling each op's backward (no ``.grad`` is written)."""
+    root = nodes[-1]
+    grads = {id(root.tensor): np.ones_like(root.value)}
+    with no_grad():
+        for node in reversed(nodes):
+            t, fn = node.tensor, node.tensor._ctx
+            g = grads.get(id(t))
+            node.grad = None if g is None else numpy(g).copy()
+            if fn is None or not fn.differentiable:
+                continue
+            xp_ones = t.data * 0 + 1
+            locs = fn.backward(xp_ones)
+            locs = locs if isinstance(locs, tuple) else (locs,)
+            ins = fn.backward(g) if g is not None else (None,) * len(fn.inputs)
+            ins = ins if isinstance(ins, tuple) else (ins,)
+            for x, loc, gx in zip(fn.inputs, locs, ins):
+                if not isinstance(x, Tensor) or not x.requires_grad:
+                    continue
+                if loc is not None:
+                    node.local[by_id[id(x)].name] = numpy(unbroadcast(loc, x.shape)).copy()
+                if gx is not None:
+                    gx = unbroadcast(gx, x.shape)
+                    k = id(x)
+                    grads[k] = grads[k] + gx if k in grads else gx

@@ -1,0 +1,196 @@
+"""Functional convolution and pooling, with PyTorch's names and arguments.
+
+    y = conv2d(x, weight, bias, stride=1, padding="same")   # x (N, C, H, W), weight (O, C, K, K)
+    y = max_pool2d(y, 2)                                    # (N, O, H/2, W/2)
+
+1-D versions run the 2-D ops on a height-1 image. Re-exported by ``glassgrad.nn.functional``.
+"""
+
+from __future__ import annotations
+
+from ..backend import get_array_module
+from ..errors import ShapeError
+from ..ops import conv as conv_ops
+from ..ops import pool as pool_ops
+from ..tensor import Tensor
+
+__all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "global_avg_pool2d", "conv_output_shape",
+           "resolve_padding"]
+
+
+def _tuple(value, n: int, name: str) -> tuple:
+    """An int or a length-n sequence of ints -> an n-tuple of ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    try:
+        out = tuple(int(v) for v in value)
+    except TypeError:
+        out = ()
+    if len(out) != n:
+        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value!r}.")
+    return out
+
+
+def resolve_padding(padding, kernel, dilation, stride, op="conv2d") -> tuple:
+    """``padding`` (int, tuple, "valid", "same") -> ((before, after), ...) per spatial dim.
+
+    "same" keeps the size at stride 1; an odd total goes to the end (bottom/right), as PyTorch.
+    """
+    n = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding != "same":
+            raise ValueError(f"{op}: padding must be an int, a tuple, 'valid' or 'same', got "
+                             f"{padding!r}.")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{op}: padding='same' needs stride 1 (got {stride}); give the "
+                             "padding as numbers for strided convolutions.")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    pads = _tuple(padding, n, f"{op}: padding")
+    if min(pads) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}.")
+    return tuple((p, p) for p in pads)
+
+
+def conv_output_shape(size, kernel_size, stride=1, padding=0, dilation=1) -> tuple:
+    """Spatial output size ⌊(H + 2p − d(K − 1) − 1)/s⌋ + 1 per dim (``size`` an int or tuple)."""
+    size = (size,) if isinstance(size, int) else tuple(size)
+    n = len(size)
+    k, s, d = (_tuple(v, n, "conv_output_shape") for v in (kernel_size, stride, dilation))
+    pads = resolve_padding(padding, k, d, s, "conv_output_shape")
+    return tuple(conv_ops.conv_output_size(h, kk, ss, sum(p), dd)
+                 for h, kk, ss, p, dd in zip(size, k, s, pads, d))
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation. Shapes: input (N, C, H, W), weight (O, C/groups, KH, KW),
+    bias (O,) -> (N, O, OH, OW) with OH = ⌊(H + 2p − d(KH − 1) − 1)/s⌋ + 1.
+
+    padding: int, (ph, pw), "valid" (0) or "same" (output size = input size; stride 1 only).
+    """
+    stride = _tuple(stride, 2, "conv2d: stride")
+    dilation = _tuple(dilation, 2, "conv2d: dilation")
+    pads = resolve_padding(padding, tuple(weight.shape[2:]), dilation, stride)
+    args = (input, weight) if bias is None else (input, weight, bias)
+    return conv_ops.Conv2d.apply(*args, stride=stride, padding=pads, dilation=dilation,
+                                 groups=int(groups))
+
+
+def _check_3d(x, op, what="input (N, C, L)"):
+    if x.ndim != 3:
+        raise ShapeError(f"{op}: expected a 3-D {what}, got shape {tuple(x.shape)}. For one "
+                         "sequence add the batch axis with x.unsqueeze(0).")
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation. Shapes: input (N, C, L), weight (O, C/groups, K), bias (O,)
+    -> (N, O, OL). Runs ``conv2d`` on a height-1 image."""
+    _check_3d(input, "conv1d")
+    _check_3d(weight, "conv1d", "weight (O, C/groups, K)")
+    if input.shape[1] != weight.shape[1] * groups:
+        raise ShapeError(f"conv1d: input has {input.shape[1]} channels (shape "
+                         f"{tuple(input.shape)}) but the weight {tuple(weight.shape)} with "
+                         f"groups={groups} expects {weight.shape[1] * groups}.")
+    stride, dilation = _tuple(stride, 1, "conv1d: stride"), _tuple(dilation, 1, "conv1d: dilation")
+    pads = resolve_padding(padding, tuple(weight.shape[2:]), dilation, stride, "conv1d")
+    args = (input.unsqueeze(2), weight.unsqueeze(2)) + (() if bias is None else (bias,))
+    y = conv_ops.Conv2d.apply(*args, stride=(1,) + stride, padding=((0, 0),) + pads,
+                              dilation=(1,) + dilation, groups=int(groups))
+    return y.squeeze(2)
+
+
+def _pool_args(kernel_size, stride, padding, n, op):
+    kernel = _tuple(kernel_size, n, f"{op}: kernel_size")
+    stride = kernel if stride is None else _tuple(stride, n, f"{op}: stride")
+    return kernel, stride, _tuple(padding, n, f"{op}: padding")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
+    """Max over KH×KW windows (stride defaults to the kernel size), padding with −∞.
+    Shapes: (N, C, H, W) -> (N, C, OH, OW). The gradient goes to each window's first maximum."""
+    kernel, stride, padding = _pool_args(kernel_size, stride, padding, 2, "max_pool2d")
+    return pool_ops.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                    dilation=_tuple(dilation, 2, "max_pool2d: dilation"))
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
+    """Mean over KH×KW windows; (N, C, H, W) -> (N, C, OH, OW). With padding,
+    ``count_include_pad=True`` (PyTorch's default) counts the zeros in the divisor."""
+    kernel, stride, padding = _pool_args(kernel_size, stride, padding, 2, "avg_pool2d")
+    return pool_ops.AvgPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                    count_include_pad=bool(count_include_pad))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1):
+    """Max over windows of length K: (N, C, L) -> (N, C, OL)."""
+    _check_3d(input, "max_pool1d")
+    kernel, stride, padding = _pool_args(kernel_size, stride, padding, 1, "max_pool1d")
+    y = pool_ops.MaxPool2d.apply(input.unsqueeze(2), kernel=(1,) + kernel, stride=(1,) + stride,
+                                 padding=(0,) + padding,
+                                 dilation=(1,) + _tuple(dilation, 1, "max_pool1d: dilation"))
+    return y.squeeze(2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
+    """Mean over windows of length K: (N, C, L) -> (N, C, OL)."""
+    _check_3d(input, "avg_pool1d")
+    kernel, stride, padding = _pool_args(kernel_size, stride, padding, 1, "avg_pool1d")
+    y = pool_ops.AvgPool2d.apply(input.unsqueeze(2), kernel=(1,) + kernel, stride=(1,) + stride,
+                                 padding=(0,) + padding, count_include_pad=bool(count_include_pad))
+    return y.squeeze(2)
+
+
+def _adaptive_matrix(xp, size, out, dtype):
+    """(out, size) averaging matrix: row i averages [⌊i·size/out⌋, ⌈(i+1)·size/out⌉)."""
+    m = xp.zeros((out, size), dtype=dtype)
+    for i in range(out):  # NOTE: a loop over output rows builds a constant, not per pixel work
+        lo, hi = (i * size) // out, -((-(i + 1) * size) // out)
+        m[i, lo:hi] = 1.0 / (hi - lo)
+    return m
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (PyTorch's window rule): (N, C, H, W) ->
+    (N, C, OH, OW). Computed as P_h · x · P_wᵀ with constant averaging matrices, so gradients
+    come from MatMul; evenly dividing sizes take the faster ``avg_pool2d``."""
+    if input.ndim != 4:
+        raise ShapeError(f"adaptive_avg_pool2d: expected a 4-D input (N, C, H, W), got shape "
+                         f"{tuple(input.shape)}.")
+    h, w = input.shape[2:]
+    oh, ow = (h if o is None else o for o in _tuple_or_none(output_size))
+    if oh < 1 or ow < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size}.")
+    if oh == 1 and ow == 1:
+        return input.mean(dim=(2, 3), keepdim=True)
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(input, (h // oh, w // ow))
+    xp = get_array_module(input.data)
+    pw = _adaptive_matrix(xp, w, ow, input.dtype).T
+    ph = _adaptive_matrix(xp, h, oh, input.dtype)
+    return Tensor(ph, dtype=input.dtype) @ (input @ Tensor(pw, dtype=input.dtype))
+
+
+def _tuple_or_none(size):
+    if isinstance(size, int) or size is None:
+        return (size, size)
+    size = tuple(size)
+    if len(size) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {size}.")
+    return size
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """(N, C, L) -> (N, C, output_size) by PyTorch's adaptive window rule."""
+    _check_3d(input, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(input.unsqueeze(2), (1, int(output_size))).squeeze(2)
+
+
+def global_avg_pool2d(input):
+    """Mean over each channel's whole map: (N, C, H, W) -> (N, C) (Keras' GlobalAveragePooling)."""
+    if input.ndim != 4:
+        raise ShapeError(f"global_avg_pool2d: expected a 4-D input (N, C, H, W), got shape "
+                         f"{tuple(input.shape)}.")
+    return input.mean(dim=(2, 3))

@@ -1,0 +1,99 @@
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d and GlobalAvgPool2d."""
+
+from __future__ import annotations
+
+from . import conv_functional as CF
+from .module import Module
+
+
+class _Pool(Module):
+    _dims = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        name, n = type(self).__name__, self._dims
+        self.kernel_size = CF._tuple(kernel_size, n, f"{name}: kernel_size")
+        self.stride = self.kernel_size if stride is None else CF._tuple(stride, n,
+                                                                          f"{name}: stride")
+        self.padding = CF._tuple(padding, n, f"{name}: padding")
+        if min(self.kernel_size) < 1 or min(self.stride) < 1:
+            raise ValueError(f"{name}: kernel_size {self.kernel_size} and stride {self.stride} "
+                             "must be positive.")
+
+    def extra_repr(self) -> str:
+        s = f"kernel_size={self.kernel_size}, stride={self.stride}"
+        return s + (f", padding={self.padding}" if any(self.padding) else "")
+
+
+class MaxPool2d(_Pool):
+    """Max over KH×KW windows (stride defaults to the kernel): (N, C, H, W) -> (N, C, OH, OW).
+    Backward sends each window's gradient to its first maximum, as PyTorch."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
+        super().__init__(kernel_size, stride, padding)
+        self.dilation = CF._tuple(dilation, self._dims, "MaxPool: dilation")
+
+    def forward(self, x):
+        return CF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+
+class MaxPool1d(MaxPool2d):
+    """Max over windows of length K: (N, C, L) -> (N, C, OL)."""
+
+    _dims = 1
+
+    def forward(self, x):
+        return CF.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+
+class AvgPool2d(_Pool):
+    """Mean over KH×KW windows: (N, C, H, W) -> (N, C, OH, OW). ``count_include_pad`` (True,
+    PyTorch's default) counts padded zeros in the divisor."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad: bool = True):
+        super().__init__(kernel_size, stride, padding)
+        self.count_include_pad = bool(count_include_pad)
+
+    def forward(self, x):
+        return CF.avg_pool2d(x, self.kernel_size, self.stride, self.padding,
+                             self.count_include_pad)
+
+
+class AvgPool1d(AvgPool2d):
+    """Mean over windows of length K: (N, C, L) -> (N, C, OL)."""
+
+    _dims = 1
+
+    def forward(self, x):
+        return CF.avg_pool1d(x, self.kernel_size, self.stride, self.padding,
+                             self.count_include_pad)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average to a fixed (OH, OW) whatever the input size: (N, C, H, W) -> (N, C, OH, OW).
+    ``AdaptiveAvgPool2d(1)`` is global average pooling that keeps the 1×1 map."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return CF.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """(N, C, L) -> (N, C, output_size)."""
+
+    def forward(self, x):
+        return CF.adaptive_avg_pool1d(x, self.output_size)
+
+
+class GlobalAvgPool2d(Module):
+    """Mean of each channel's whole map: (N, C, H, W) -> (N, C) (Keras' GlobalAveragePooling2D);
+    the usual bridge from convolutions to a classifier without Flatten's parameter count."""
+
+    def forward(self, x):
+        return CF.global_avg_pool2d(x)

@@ -1,0 +1,166 @@
+"""Convolution (cross-correlation, as every framework computes it) as im2col + one GEMM.
+
+Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), bias (O,) -> y (N, O, OH, OW) with
+OH = ⌊(H + pad_top + pad_bottom − dh·(KH − 1) − 1) / sh⌋ + 1 (and the same for OW).
+
+Memory layout, chosen by measurement (numbers in bench/README.md): the columns matrix is
+(C·KH·KW, N·OH·OW), so the forward product is ``W (O, C·KH·KW) @ cols`` and lands as
+(O, N, OH, OW) in memory. The output is that buffer seen through a transpose, shape (N, O, OH,
+OW): no copy. Elementwise ops (bias, ReLU) and pooling keep the "channels first" memory order,
+so the next convolution's ``x.transpose(1, 0, 2, 3)`` is contiguous and free. The (N·OH·OW,
+C·KH·KW) layout was 1.5-3× slower in im2col for LeNet-sized layers, and einsum/tensordot copy.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..errors import ShapeError
+
+
+def conv_output_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
+    """⌊(size + pad − dilation·(kernel − 1) − 1) / stride⌋ + 1, ``pad`` being both sides' sum."""
+    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _as_strided(xp, a, shape, strides):
+    # NOTE: CuPy has the same function under the same path; strides are in bytes on both.
+    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+
+
+def pad_channels_first(x, padding, value=0.0):
+    """x (N, C, H, W) -> (C, N, H + pt + pb, W + pl + pr): one copy does transpose and padding.
+
+    Without padding it is a view (free when x already lies channels first in memory).
+    """
+    xp = get_array_module(x)
+    (pt, pb), (pl, pr) = padding
+    xt = x.transpose(1, 0, 2, 3)
+    if not (pt or pb or pl or pr):
+        return xt
+    c, n, h, w = xt.shape
+    out = xp.full((c, n, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = xt
+    return out
+
+
+def im2col(x, kernel, stride, padding, dilation):
+    """x (N, C, H, W) -> cols (C, KH, KW, N, OH, OW), contiguous, one copy of a strided view.
+
+    ``cols[c, i, j, n, oh, ow] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]``.
+    """
+    xp = get_array_module(x)
+    xt = pad_channels_first(x, padding)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    c, n, hp, wp = xt.shape
+    oh = conv_output_size(hp, kh, sh, 0, dh)
+    ow = conv_output_size(wp, kw, sw, 0, dw)
+    s_c, s_n, s_h, s_w = xt.strides
+    windows = _as_strided(xp, xt, (c, kh, kw, n, oh, ow),
+                          (s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w))
+    return xp.ascontiguousarray(windows)
+
+
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    """The adjoint of ``im2col``: cols (C, KH, KW, N, OH, OW) -> x (N, C, H, W), summing overlaps.
+
+    One vectorised slice-add per kernel offset (KH·KW of them), never a loop over pixels.
+    """
+    xp = get_array_module(cols)
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (pt, pb), (pl, pr) = padding
+    oh, ow = cols.shape[4], cols.shape[5]
+    gx = xp.zeros((c, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            gx[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+    return gx[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3)
+
+
+class Conv2d(Function):
+    """y = W ⋆ x + b (2-D cross-correlation), fused with the bias add.
+
+    Params: stride (sh, sw), padding ((top, bottom), (left, right)), dilation (dh, dw), groups.
+    """
+
+    hint = "check in_channels, kernel_size and padding against the input's (N, C, H, W) shape."
+
+    # NOTE: bias is fused (added into the GEMM's output in place): it saves one pass and one
+    # graph node per layer on the hot path.
+    def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)),
+                dilation=(1, 1), groups=1):
+        _check(x, weight, bias, stride, padding, dilation, groups)
+        xp = get_array_module(x, weight)
+        n = x.shape[0]
+        o, cg, kh, kw = weight.shape
+        kernel = (kh, kw)
+        cols = im2col(x, kernel, stride, padding, dilation)
+        oh, ow = cols.shape[4], cols.shape[5]
+        m = n * oh * ow
+        if groups == 1:
+            y = weight.reshape(o, -1) @ cols.reshape(-1, m)
+        else:
+            y = xp.matmul(weight.reshape(groups, o // groups, -1),
+                          cols.reshape(groups, -1, m)).reshape(o, m)
+        if bias is not None:
+            y += bias[:, None]
+        self.cols, self.weight, self.x_shape = cols, weight, x.shape
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        w, g, cols = self.weight, self.groups, self.cols
+        o = w.shape[0]
+        gy2 = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(o, -1)  # (O, N·OH·OW)
+        gx = gw = gb = None
+        if self.needs_grad(1):
+            if g == 1:
+                gw = (gy2 @ cols.reshape(-1, gy2.shape[1]).T).reshape(w.shape)
+            else:
+                gw = xp.matmul(gy2.reshape(g, o // g, -1),
+                               cols.reshape(g, -1, gy2.shape[1]).transpose(0, 2, 1))
+                gw = gw.reshape(w.shape)
+        if len(self.inputs) > 2 and self.needs_grad(2):
+            gb = gy2.sum(axis=1)
+        if self.needs_grad(0):
+            if g == 1:
+                gcols = w.reshape(o, -1).T @ gy2
+            else:
+                wg = w.reshape(g, o // g, -1).transpose(0, 2, 1)
+                gcols = xp.matmul(wg, gy2.reshape(g, o // g, -1))
+            gcols = gcols.reshape(cols.shape)
+            gx = col2im(gcols, self.x_shape, w.shape[2:], self.stride, self.padding,
+                        self.dilation)
+        return gx, gw, gb
+
+
+def _check(x, weight, bias, stride, padding, dilation, groups):
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ShapeError(
+            f"Conv2d: expected a 4-D input (N, C, H, W) and a 4-D weight (O, C/groups, KH, KW), "
+            f"got input {tuple(x.shape)} and weight {tuple(weight.shape)}. For one image add "
+            "the batch axis with x.unsqueeze(0).")
+    if min(stride) < 1 or min(dilation) < 1 or groups < 1:
+        raise ValueError(f"Conv2d: stride {stride}, dilation {dilation} and groups {groups} "
+                         "must be positive integers.")
+    o, cg = weight.shape[:2]
+    if x.shape[1] != cg * groups:
+        raise ShapeError(
+            f"Conv2d: input has {x.shape[1]} channels (shape {tuple(x.shape)}) but the weight "
+            f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}.")
+    if o % groups:
+        raise ValueError(f"Conv2d: out_channels {o} is not divisible by groups={groups}.")
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise ShapeError(f"Conv2d: bias has shape {tuple(bias.shape)}, expected ({o},).")
+    for axis, name in ((0, "height"), (1, "width")):
+        size = x.shape[2 + axis] + sum(padding[axis])
+        span = dilation[axis] * (weight.shape[2 + axis] - 1) + 1
+        if span > size:
+            raise ShapeError(
+                f"Conv2d: the kernel spans {span} pixels in {name} (kernel "
+                f"{tuple(weight.shape[2:])}, dilation {tuple(dilation)}) but the padded input is "
+                f"only {size} (input {tuple(x.shape)}, padding {tuple(padding)}). Use a smaller "
+                "kernel, more padding, or a larger input.")

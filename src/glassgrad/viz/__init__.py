@@ -1,0 +1,12 @@
+"""Plots for the glass box (matplotlib, an optional extra: ``pip install 'glassgrad[viz]'``).
+
+Every function returns a matplotlib ``Figure`` (made without pyplot, so it works headless and
+leaks no global state) and accepts ``save="path.png"`` (or .svg/.pdf).
+"""
+
+from .activations import plot_activation_functions, plot_activation_map  # noqa: F401
+from .boundary import plot_decision_boundary  # noqa: F401
+from .conv import plot_feature_maps, plot_filters  # noqa: F401
+from .curves import plot_history  # noqa: F401
+from .dynamics import plot_layer_dynamics  # noqa: F401
+from .graph import draw_graph  # noqa: F401

@@ -1,0 +1,35 @@
+"""Lazy matplotlib: imported inside each plotting function, with a clear hint when missing."""
+
+from __future__ import annotations
+
+import os
+
+HINT = ("glassgrad.viz needs matplotlib, an optional extra: pip install 'glassgrad[viz]' "
+        "(or pip install matplotlib).")
+
+
+def figure(nrows: int = 1, ncols: int = 1, size=None, squeeze: bool = True, **kwargs):
+    """A new ``Figure`` and its axes (no pyplot: safe headless, nothing kept globally)."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(HINT) from exc
+    size = size or (4.0 * ncols, 3.2 * nrows)
+    # NOTE: constrained layout costs seconds on big grids; those get fixed spacing instead.
+    big = nrows * ncols > 16
+    fig = Figure(figsize=size, layout=None if big else "constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=squeeze, **kwargs)
+    if big:
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.04, top=0.93, hspace=0.7,
+                            wspace=0.35)
+    return fig, axes
+
+
+def finish(fig, save=None, dpi: int = 110):
+    """Save ``fig`` to ``save`` (format from the extension) if given; return ``fig``."""
+    if save is not None:
+        folder = os.path.dirname(os.fspath(save))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        fig.savefig(save, dpi=dpi)
+    return fig

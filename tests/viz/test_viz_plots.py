@@ -1,0 +1,75 @@
+"""Every plot function runs headless and writes a non-empty image file."""
+
+import numpy as np
+import pytest
+
+import glassgrad as gg
+from glassgrad import nn, viz
+from glassgrad.explain import graph, layer_stats
+
+pytest.importorskip("matplotlib")
+
+
+def written(fig, path):
+    assert fig is not None and path.exists() and path.stat().st_size > 1000
+    return True
+
+
+def mlp():
+    gg.manual_seed(0)
+    return nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+
+
+def test_history_and_boundary(tmp_path):
+    h = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.5], "accuracy": [0.5, 0.7, 0.9]}
+    assert written(viz.plot_history(h, save=tmp_path / "c.png"), tmp_path / "c.png")
+    X = np.random.default_rng(0).standard_normal((40, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    fig = viz.plot_decision_boundary(mlp(), X, y, resolution=40, save=tmp_path / "b.svg")
+    assert written(fig, tmp_path / "b.svg")
+    with pytest.raises(ValueError, match="empty"):
+        viz.plot_history({})
+
+
+def test_dynamics_activations_and_maps(tmp_path):
+    x = np.random.default_rng(0).standard_normal((32, 2))
+    s1 = layer_stats(mlp(), x, np.zeros((32, 1)))
+    s2 = layer_stats(mlp(), 3 * x, np.zeros((32, 1)))
+    fig = viz.plot_layer_dynamics({"x": s1, "3x": s2}, save=tmp_path / "d.png")
+    assert written(fig, tmp_path / "d.png")
+    assert written(viz.plot_activation_functions(("sigmoid", "relu"), save=tmp_path / "a.png"),
+                   tmp_path / "a.png")
+    assert written(viz.plot_activation_map(s1, layer=0, save=tmp_path / "m.png"),
+                   tmp_path / "m.png")
+    assert written(viz.plot_activation_map(mlp(), x, save=tmp_path / "m2.png"),
+                   tmp_path / "m2.png")
+
+
+def test_conv_filters_and_feature_maps(tmp_path):
+    from glassgrad.nn.conv import Conv2d
+
+    gg.manual_seed(0)
+    model = nn.Sequential(Conv2d(3, 6, 3), nn.ReLU())
+    assert written(viz.plot_filters(model[0], save=tmp_path / "f.png"), tmp_path / "f.png")
+    x = np.random.default_rng(0).standard_normal((2, 3, 10, 10))
+    fig = viz.plot_feature_maps(model, x, model[1], save=tmp_path / "fm.png")
+    assert written(fig, tmp_path / "fm.png")
+
+
+def test_graph_drawing(tmp_path):
+    x = gg.tensor(1.5, dtype=gg.float64, requires_grad=True)
+    u = x**2
+    J = (u.sin() + 3 * u).cos()
+    assert written(viz.draw_graph(graph(J, names={"x": x}), save=tmp_path / "g.png"),
+                   tmp_path / "g.png")
+
+
+def test_init_experiment_example_writes_its_plot(tmp_path, capsys):
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "init_experiment.py"
+    main = runpy.run_path(str(path))["main"]
+    main(str(tmp_path / "init.png"))
+    assert (tmp_path / "init.png").stat().st_size > 10_000
+    assert "He, ReLU" in capsys.readouterr().out
