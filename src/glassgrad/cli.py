@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .explain import cli as explain_cli
+
 TRAIN_EPILOG = """\
 config format (TOML; every key optional, missing ones take the default's value):
   name = "my-run"            run folder name under runs/ (default: a timestamp)
@@ -40,11 +42,14 @@ exit status: 0 success, 2 bad input (config, data, arguments), 130 interrupted."
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glassgrad", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="glassgrad: a glass-box deep-learning framework. Subcommands train "
-                    "models from TOML configs.",
-        epilog="Run 'glassgrad train --help' for the config format.")
+        description="glassgrad: a glass-box deep-learning framework. 'train' trains models "
+                    "from TOML configs; 'explain' shows backprop tables, computation graphs "
+                    "and the health of a finished run.",
+        epilog="Run 'glassgrad train --help' for the config format and 'glassgrad explain "
+               "--help' for the glass-box tools.")
     parser.add_argument("--version", action="version", version="glassgrad 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    explain_cli.add_parser(sub)
     train = sub.add_parser(
         "train", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="train a model from a TOML config (no config: a built-in moons example)",
@@ -85,11 +90,14 @@ def _train(args) -> int:
 
     check_config(config)
     out = make_run_dir(config, args.out)
-    if args.no_plots:
-        import glassgrad.train.run as run_module
 
-        run_module._plots = lambda *a, **k: None
-    run_config(config, out)
+    def report(model, history, data, loss):
+        from .explain.cli import write_report
+
+        diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots)
+        print(f"diagnosis: {len(diagnosis.findings)} finding(s), see diagnosis.md")
+
+    run_config(config, out, plots=not args.no_plots, report=report)
     print(f"run folder: {out}")
     return 0
 
@@ -102,6 +110,8 @@ def main(argv=None) -> int:
         return 0
     from .errors import GlassgradError
 
+    if args.command == "explain":
+        return explain_cli.run(args)
     try:
         return _train(args)
     except KeyboardInterrupt:

@@ -52,8 +52,12 @@ def _targets(y, classification: bool):
     return y.reshape(len(y), -1)
 
 
-def run_config(config: dict, out_dir: str, echo=print) -> dict:
+def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
+               report=None) -> dict:
     """Train as ``config`` says and fill ``out_dir``; returns the summary dict.
+
+    ``plots=False`` skips the figures; ``report(model, history, train_data, loss)``, when given,
+    runs after a completed run (the CLI writes the glass-box diagnosis with it).
 
     Raises ConfigError for bad config values; KeyboardInterrupt is re-raised after the folder
     was made consistent (history, weights of the finished epochs, ``INTERRUPTED``).
@@ -137,7 +141,10 @@ def run_config(config: dict, out_dir: str, echo=print) -> dict:
         echo(f"stopped: {history.stop_reason}")
     if history.restored_epoch is not None:
         echo(f"restored the weights of the best epoch, {history.restored_epoch + 1}")
-    _plots(model, history, parts, out_dir, classification, is_logits_loss(loss), echo)
+    if plots:
+        _plots(model, history, parts, out_dir, classification, is_logits_loss(loss), echo)
+    if report is not None:
+        report(model, history, parts["train"], loss)
     return summary
 
 
