@@ -25,8 +25,10 @@ def test_default_run_as_a_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "test: loss" in proc.stdout and "\r" not in proc.stdout
     names = {p.name for p in out.iterdir()}
-    assert {"config.toml", "history.csv", "history.json", "weights.npz",
-            "summary.json"} <= names and "INTERRUPTED" not in names
+    assert {"config.toml", "history.csv", "history.json", "weights.npz", "summary.json",
+            "diagnosis.md", "diagnosis.json", "layer_stats.md"} <= names
+    assert "INTERRUPTED" not in names
+    assert "no problems found" in (out / "diagnosis.md").read_text()  # a healthy default run
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "completed"
     assert summary["metrics"]["test"]["accuracy"] >= 0.95
@@ -38,7 +40,14 @@ def test_default_run_as_a_subprocess(tmp_path):
         assert w["0.weight"].shape == (16, 2) and w["4.weight"].shape == (1, 16)
     assert load_config(out / "config.toml") == load_config(None)   # the config round-trips
     pytest.importorskip("matplotlib")
-    assert {"curves.png", "decision_boundary.png"} <= names
+    assert {"curves.png", "decision_boundary.png", "layer_dynamics.png"} <= names
+
+
+def test_help_lists_both_subcommands():
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.run([sys.executable, "-m", "glassgrad.cli", "--help"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0 and "train" in proc.stdout and "explain" in proc.stdout
 
 
 def _write(tmp_path, text, name="c.toml"):
