@@ -1,0 +1,223 @@
+"""Build the pieces of a ``glassgrad train`` run from a checked config (see ``config.py``)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import numpy as np
+
+from .config import ConfigError
+
+_LAYER_ALIASES = {"in": "in_features", "out": "out_features"}
+
+
+def _call(what: str, fn, section: str, **kwargs):
+    """``fn(**kwargs)``; unknown keyword -> ConfigError naming ``section.key`` and the allowed
+    keys, other TypeError/ValueError -> ConfigError with ``what`` in front."""
+    skip = ("self", "params", "optimizer")
+    try:
+        names = [p for p in inspect.signature(fn).parameters if p not in skip]
+    except (TypeError, ValueError):
+        names = None
+    for key in kwargs:
+        if names is not None and key not in names and key not in skip:
+            raise ConfigError(f"unknown config key '{section}.{key}' ({what}); allowed: "
+                              f"{', '.join(names)}.")
+    try:
+        return fn(**kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, KeyError) as exc:
+        msg = exc.args[0] if exc.args else exc
+        raise ConfigError(f"{what}: {msg}") from None
+
+
+# ---------------------------------------------------------------- data
+
+
+def _generated(kind: str, params: dict, seed: int):
+    from .. import data
+    from .config import DATA_KINDS
+
+    fn = getattr(data, DATA_KINDS[kind])
+    allowed = [p for p in inspect.signature(fn).parameters if p != "seed"]
+    for key in params:
+        if key not in allowed:
+            raise ConfigError(f"unknown config key 'data.{key}' for kind = {kind!r}; allowed: "
+                              f"kind, test_size, validation_split, scale, {', '.join(allowed)}.")
+    return _call(f"kind = {kind!r}", fn, "data", **params, seed=seed)
+
+
+def _csv(params: dict):
+    from ..data import load_csv
+
+    path = params["path"]
+    if not os.path.isfile(path):
+        where = "is a folder" if os.path.isdir(path) else "does not exist"
+        raise ConfigError(f"data.path = {path!r} {where} (working directory {os.getcwd()!r}).")
+    kwargs = {k: params[k] for k in ("target", "delimiter", "header") if k in params}
+    try:
+        return load_csv(path, **kwargs)
+    except (KeyError, IndexError) as exc:
+        msg = exc.args[0] if exc.args else exc
+        raise ConfigError(f"data.target = {params.get('target')!r}: {msg}") from None
+    except ValueError as exc:
+        raise ConfigError(f"data.path = {path!r}: {exc}") from None
+
+
+def _mnist(params: dict, seed: int):
+    from ..data import load_mnist
+
+    path = params["path"]
+    if not os.path.isdir(path):
+        raise ConfigError(f"data.path = {path!r} is not a folder (it should hold the MNIST IDX "
+                          "files train-images-idx3-ubyte[.gz] and friends).")
+    try:
+        images, labels = load_mnist(path, kind=params.get("variant", "mnist"), train=True)
+    except FileNotFoundError as exc:
+        raise ConfigError(str(exc)) from None
+    X = images.reshape(len(images), -1).astype(np.float32) / 255.0
+    limit = params.get("limit")
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 2:
+            raise ConfigError(f"data.limit = {limit!r} must be an integer >= 2.")
+        idx = np.random.default_rng(seed).permutation(len(X))[:limit]
+        X, labels = X[idx], labels[idx]
+    return X, labels
+
+
+def load_data(cfg: dict, seed: int):
+    """``(X, y)`` from the [data] table, checked for length and NaN."""
+    from .config import DATA_COMMON
+    from .inputs import check_arrays
+
+    params = {k: v for k, v in cfg.items() if k not in DATA_COMMON}
+    kind = cfg["kind"]
+    if kind == "csv":
+        X, y = _csv(params)
+    elif kind == "mnist":
+        X, y = _mnist(params, seed)
+    else:
+        X, y = _generated(kind, params, seed)
+    try:
+        return check_arrays(X, y, where=f"data ({kind})")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def split_data(X, y, cfg: dict, seed: int, classification: bool):
+    """train / validation / test parts (stratified for classification), scaled on train only."""
+    from .. import data
+
+    n = len(X)
+    n_test = int(np.ceil(n * cfg.get("test_size", 0.0)))
+    n_val = int(np.ceil((n - n_test) * cfg.get("validation_split", 0.0)))
+    if n - n_test - n_val < 1 or (cfg.get("test_size", 0) and n_test < 1):
+        raise ConfigError(f"data.test_size = {cfg.get('test_size')} and data.validation_split = "
+                          f"{cfg.get('validation_split')} leave no training samples out of {n}.")
+    strat = y if classification and y.ndim == 1 else None
+    sizes = [s for s in (n_test, n_val)]
+    try:
+        idx = data.split_indices(n, sizes, stratify=strat, shuffle=True, seed=seed)
+    except ValueError:  # e.g. a class too small to stratify: fall back to a plain shuffle
+        idx = data.split_indices(n, sizes, shuffle=True, seed=seed)
+    parts = {"train": idx[0], "test": idx[1], "val": idx[2]}
+    out = {k: (X[v], y[v]) for k, v in parts.items() if len(v)}
+    scale = cfg.get("scale", "none")
+    if scale != "none":
+        scaler = (data.StandardScaler() if scale == "standard" else data.MinMaxScaler())
+        scaler.fit(out["train"][0])
+        out = {k: (np.asarray(scaler.transform(x), dtype=np.float32), t)
+               for k, (x, t) in out.items()}
+    return out
+
+
+# ---------------------------------------------------------------- model, optimizer, callbacks
+
+
+def build_model(layers: list, n_features: int | None):
+    from .. import nn
+
+    modules, prev_out = [], n_features
+    for i, spec in enumerate(layers):
+        spec = dict(spec)
+        kind = spec.pop("type")
+        cls = getattr(nn, str(kind), None)
+        if not (isinstance(cls, type) and issubclass(cls, nn.Module)) or kind in (
+                "Module", "Sequential", "ModuleList", "ModuleDict") or kind.endswith("Loss"):
+            allowed = sorted(n for n in dir(nn) if isinstance(getattr(nn, n), type)
+                             and issubclass(getattr(nn, n), nn.Module) and not n.endswith("Loss")
+                             and n not in ("Module", "ModuleList", "ModuleDict", "Sequential"))
+            raise ConfigError(f"model.layers[{i}].type = {kind!r} is not a glassgrad.nn layer; "
+                              f"allowed: {', '.join(allowed)}.")
+        kwargs = {_LAYER_ALIASES.get(k, k): v for k, v in spec.items()}
+        if kind == "Linear":
+            if "in_features" not in kwargs and prev_out is not None:
+                kwargs["in_features"] = prev_out
+            if "out_features" not in kwargs:
+                raise ConfigError(f"missing config key 'model.layers[{i}].out' (Linear).")
+            if prev_out is not None and kwargs.get("in_features") != prev_out:
+                src = "the data has" if i == 0 or prev_out == n_features and not modules else \
+                    "the previous Linear gives"
+                raise ConfigError(f"model.layers[{i}].in = {kwargs.get('in_features')} but {src} "
+                                  f"{prev_out} features.")
+            prev_out = kwargs["out_features"]
+        modules.append(_call(kind, cls, f"model.layers[{i}]", **kwargs))
+    return nn.Sequential(*modules), prev_out
+
+
+def build_optimizer(cfg: dict, model):
+    from .. import optim
+    from .compile import OPTIMIZER_NAMES
+
+    params = dict(cfg)
+    name = params.pop("name")
+    cls_name = OPTIMIZER_NAMES.get(str(name).lower(), name)
+    cls = getattr(optim, str(cls_name), None)
+    if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)):
+        raise ConfigError(f"optimizer.name = {name!r} is not allowed; choose one of "
+                          f"{', '.join(OPTIMIZER_NAMES.values())}.")
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return _call(cls_name, cls, "optimizer", params=model.parameters(), **params)
+
+
+def build_callbacks(cfg: dict, optimizer, has_val: bool):
+    from .. import optim
+    from .callbacks import SchedulerCallback, TerminateOnNaN
+    from .checkpoint import EarlyStopping
+
+    out = []
+    default_monitor = "val_loss" if has_val else "loss"
+    for name, table in cfg.items():
+        table = dict(table)
+        if name == "early_stopping":
+            table.setdefault("monitor", default_monitor)
+            _check_monitor(name, table["monitor"], has_val)
+            out.append(_call("EarlyStopping", EarlyStopping, "callbacks.early_stopping",
+                             **table))
+        elif name == "reduce_lr_on_plateau":
+            monitor = table.pop("monitor", default_monitor)
+            _check_monitor(name, monitor, has_val)
+            sched = _call("ReduceLROnPlateau", optim.ReduceLROnPlateau,
+                          "callbacks.reduce_lr_on_plateau", optimizer=optimizer, **table)
+            out.append(SchedulerCallback(sched, monitor=monitor))
+        elif name == "lr_scheduler":
+            sname = table.pop("name", None)
+            cls = getattr(optim.lr_scheduler, str(sname), None)
+            if not (isinstance(cls, type) and issubclass(cls, optim.LRScheduler)) or \
+                    sname in ("LRScheduler", "ReduceLROnPlateau", "LambdaLR"):
+                raise ConfigError(f"callbacks.lr_scheduler.name = {sname!r}; choose one of "
+                                  "StepLR, MultiStepLR, ExponentialLR, InverseTimeLR, "
+                                  "CosineAnnealingLR.")
+            out.append(SchedulerCallback(_call(sname, cls, "callbacks.lr_scheduler",
+                                               optimizer=optimizer, **table)))
+        elif name == "terminate_on_nan":
+            out.append(TerminateOnNaN())
+    return out
+
+
+def _check_monitor(name, monitor, has_val):
+    if str(monitor).startswith("val_") and not has_val:
+        raise ConfigError(f"callbacks.{name}.monitor = {monitor!r} needs validation data, but "
+                          "data.validation_split is 0; monitor 'loss' or set a split.")

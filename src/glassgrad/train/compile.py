@@ -1,0 +1,110 @@
+"""``compile``: attach an optimizer, a loss and metrics to a model (Keras's ``model.compile``).
+
+Names are resolved here, for ``compile``, ``fit`` and the CLI's config files:
+
+* losses: ``"mse"``, ``"sse"``, ``"mae"``/``"l1"``, ``"bce"``/``"binary_crossentropy"``,
+  ``"bce_with_logits"``, ``"cross_entropy"``/``"categorical_crossentropy"``/
+  ``"sparse_categorical_crossentropy"``, ``"nll"``, or any ``glassgrad.nn`` loss class name
+  (``"MSELoss"``); a loss instance or any callable ``loss(output, target) -> Tensor`` passes.
+* optimizers: ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"`` or a
+  ``glassgrad.optim`` class name, built on ``model.parameters()`` with the class defaults; an
+  optimizer class is instantiated the same way; an optimizer instance passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LOSS_NAMES = {
+    "mse": "MSELoss", "mean_squared_error": "MSELoss", "sse": "SSELoss",
+    "mae": "L1Loss", "l1": "L1Loss", "mean_absolute_error": "L1Loss",
+    "bce": "BCELoss", "binary_crossentropy": "BCELoss",
+    "bce_with_logits": "BCEWithLogitsLoss", "cross_entropy": "CrossEntropyLoss",
+    "categorical_crossentropy": "CrossEntropyLoss",
+    "sparse_categorical_crossentropy": "CrossEntropyLoss", "nll": "NLLLoss",
+    "huber": "HuberLoss",
+}
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
+                   "adagrad": "Adagrad"}
+
+
+@dataclass
+class CompiledConfig:
+    """What ``compile`` stores on ``model._compiled``."""
+
+    optimizer: object
+    loss: object
+    metrics: list = field(default_factory=list)
+
+
+def resolve_loss(loss, **kwargs):
+    """A loss instance from a name (see the module docstring), class, instance or callable."""
+    from .. import nn
+
+    if isinstance(loss, str):
+        name = LOSS_NAMES.get(loss.lower(), loss)
+        cls = getattr(nn, name, None)
+        if not (isinstance(cls, type) and name.endswith("Loss")):
+            allowed = sorted(set(LOSS_NAMES) | set(LOSS_NAMES.values()))
+            raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(allowed)}.")
+        return cls(**kwargs)
+    if isinstance(loss, type):
+        return loss(**kwargs)
+    if not callable(loss):
+        raise TypeError(f"loss must be a name, a loss class or a callable, got "
+                        f"{type(loss).__name__}.")
+    return loss
+
+
+def resolve_optimizer(optimizer, model, **kwargs):
+    """An optimizer from a name or class (built on ``model.parameters()``) or an instance."""
+    from .. import optim
+
+    if isinstance(optimizer, str):
+        name = OPTIMIZER_NAMES.get(optimizer.lower(), optimizer)
+        cls = getattr(optim, name, None)
+        if not (isinstance(cls, type) and issubclass(cls, optim.Optimizer)):
+            allowed = sorted(set(OPTIMIZER_NAMES) | set(OPTIMIZER_NAMES.values()))
+            raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(allowed)}.")
+        optimizer = cls
+    if isinstance(optimizer, type):
+        return optimizer(model.parameters(), **kwargs)
+    if not hasattr(optimizer, "step") or not hasattr(optimizer, "zero_grad"):
+        raise TypeError(f"optimizer must be a name, an Optimizer class or instance, got "
+                        f"{type(optimizer).__name__}.")
+    return optimizer
+
+
+def is_logits_loss(loss) -> bool:
+    """True for losses that take logits for binary problems (``BCEWithLogitsLoss``)."""
+    return "logits" in type(loss).__name__.lower()
+
+
+def is_class_index_loss(loss) -> bool:
+    """True for losses whose target is a class index per sample (cross entropy, NLL)."""
+    name = type(loss).__name__.lower()
+    return "crossentropy" in name and "bce" not in name or "nll" in name
+
+
+def compile(model, optimizer="adam", loss=None, metrics=None) -> CompiledConfig:
+    """Attach ``optimizer``, ``loss`` and ``metrics`` to ``model`` for later ``fit`` calls.
+
+    Args:
+        model: an ``nn.Module``.
+        optimizer: a name (``"adam"``), an optimizer class or instance.
+        loss: a name (``"mse"``, ``"bce"``, ``"cross_entropy"``), class, instance or callable.
+        metrics: names (``"accuracy"``) or callables ``fn(y_true, y_pred)``.
+
+    Returns:
+        The ``CompiledConfig``, also stored as ``model._compiled``.
+
+    Example:
+        >>> glassgrad.train.compile(model, "adam", "bce", metrics=["accuracy"])
+        >>> glassgrad.train.fit(model, train=(X, y), epochs=100)
+    """
+    if loss is None:
+        raise ValueError("compile: a loss is required, e.g. loss='mse' or nn.BCELoss().")
+    config = CompiledConfig(resolve_optimizer(optimizer, model), resolve_loss(loss),
+                            list(metrics or []))
+    model._compiled = config
+    return config

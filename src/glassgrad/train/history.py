@@ -1,0 +1,145 @@
+"""``History``: what ``fit`` returns, the per-epoch record of losses, metrics and learning rate."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+
+from .callbacks import Callback
+
+_MPL_HINT = ("History.plot needs matplotlib, which is an optional extra: "
+             "pip install 'glassgrad[viz]' (or pip install matplotlib).")
+
+
+def _clean(v):
+    """A JSON-safe float (NaN/inf become None in JSON, which has no NaN)."""
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+class History(Callback):
+    """Keras-style training record.
+
+    Attributes:
+        history: ``{"loss": [...], "accuracy": [...], "val_loss": [...], "lr": [...]}``, one
+            entry per completed epoch.
+        epoch: the epoch indices (0-based) those entries belong to.
+        params: ``{"epochs", "steps", "batch_size", "verbose", "samples"}``.
+        stop_reason: why training ended early (``None`` when it ran all epochs), e.g.
+            ``"stop_when: loss < 0.0001 at epoch 42"``, ``"EarlyStopping"``, ``"interrupted"``.
+        interrupted: training was stopped by KeyboardInterrupt (Ctrl-C).
+        restored_epoch: the 0-based epoch whose weights EarlyStopping restored, or None.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.history: dict[str, list] = {}
+        self.epoch: list[int] = []
+        self.stop_reason: str | None = None
+        self.interrupted = False
+        self.restored_epoch: int | None = None
+
+    def on_train_begin(self, logs=None):
+        # NOTE: like Keras, a second fit() call on the same History keeps appending.
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                self.history.setdefault(k, []).append(float(v))
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __len__(self):
+        return len(self.epoch)
+
+    def __repr__(self):
+        keys = ", ".join(self.history)
+        return f"History(epochs={len(self.epoch)}, keys=[{keys}])"
+
+    def last(self) -> dict:
+        """The final epoch's logs ``{"loss": .., "val_loss": .., ...}`` ({} before any epoch)."""
+        return {k: v[-1] for k, v in self.history.items() if v}
+
+    # ------------------------------------------------------------ export
+    def to_dict(self) -> dict:
+        return {"epoch": list(self.epoch),
+                "history": {k: [_clean(x) for x in v] for k, v in self.history.items()},
+                "stop_reason": self.stop_reason, "interrupted": self.interrupted,
+                "restored_epoch": self.restored_epoch}
+
+    def to_json(self, path) -> None:
+        """Write ``{"epoch": [...], "history": {...}, ...}`` (NaN becomes null) atomically."""
+        _atomic_write(path, json.dumps(self.to_dict(), indent=2))
+
+    def to_csv(self, path) -> None:
+        """Write one row per epoch: ``epoch,loss,...`` (the CSVLogger layout) atomically."""
+        keys = list(self.history)
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["epoch", *keys])
+            for i, e in enumerate(self.epoch):
+                w.writerow([e, *(_cell(self.history[k], i) for k in keys)])
+        os.replace(tmp, path)
+
+    def plot(self, keys=None, path=None, ax=None, title: str | None = None):
+        """Plot training curves: one panel for losses, one for each other metric pair.
+
+        Args:
+            keys: the base names to draw (e.g. ``["loss", "accuracy"]``); default all but ``lr``.
+                Each base name is drawn with its ``val_`` twin when present.
+            path: save the figure there (``.png``, ``.svg``, ``.pdf``: matplotlib's formats).
+            ax: draw a single key into this Axes instead of creating a figure.
+            title: figure title.
+
+        Returns:
+            The matplotlib Figure.
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as e:
+            raise ImportError(_MPL_HINT) from e
+        if keys is None:
+            keys = [k for k in self.history if not k.startswith("val_") and k != "lr"]
+            keys += [k[4:] for k in self.history
+                     if k.startswith("val_") and k[4:] not in self.history]
+        if not keys:
+            raise ValueError("History.plot: nothing to plot (no completed epochs).")
+        if ax is not None:
+            axes, fig = [ax] * len(keys), ax.figure
+        else:
+            fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.5), squeeze=False)
+            axes = list(axes[0])
+        epochs = [e + 1 for e in self.epoch]
+        for key, a in zip(keys, axes):
+            for k, style in ((key, "-"), (f"val_{key}", "--")):
+                if k in self.history:
+                    a.plot(epochs[-len(self.history[k]):], self.history[k], style, label=k)
+            a.set_xlabel("epoch")
+            a.set_ylabel(key)
+            if key in ("loss",) and all(v > 0 for v in self.history.get(key, [1])):
+                a.set_yscale("log")
+            a.legend()
+            a.grid(True, alpha=0.3)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path)
+        return fig
+
+
+def _cell(values, i):
+    return values[i] if i < len(values) else ""
+
+
+def _atomic_write(path, text: str) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
