@@ -90,12 +90,11 @@ def test_reductions_over_any_dim_gradcheck(name, shape, data, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     x = _x(np.random.default_rng(seed), shape)
     if name in ("log_softmax", "softmax"):
-        fn = (lambda t: getattr(gg, name)(t, dim))
+        _check(name, lambda t: getattr(gg, name)(t, dim), x)
     else:
         keep = data.draw(st.booleans())
         dim = data.draw(st.sampled_from([dim, None]))
-        fn = (lambda t: REDUCE[name](t, dim, keep))
-    _check(name, fn, x)
+        _check(name, lambda t: REDUCE[name](t, dim, keep), x)
 
 
 @SETTINGS
@@ -122,6 +121,32 @@ def test_linear_gradcheck(lead, io, bias, seed):
         _check("linear", lambda x, w: gg.linear(x, w), x, w)
 
 
+def _movement(op, shape, data):
+    """A function of one tensor applying movement op ``op`` with drawn arguments."""
+    if op == "reshape":
+        return lambda t: t.reshape(-1, shape[0])
+    if op == "permute":
+        perm = data.draw(st.permutations(range(len(shape))))
+        return lambda t: t.permute(*perm)
+    if op == "expand":
+        return lambda t: t.unsqueeze(0).expand(2, *shape)
+    if op == "getitem":
+        idx = tuple(slice(data.draw(st.integers(0, s - 1)), None, data.draw(st.integers(1, 2)))
+                    for s in shape)
+        return lambda t: t[idx]
+    if op == "fancy":  # repeated indices: gradients must accumulate
+        rows = np.array(data.draw(st.lists(st.integers(0, shape[0] - 1), min_size=1,
+                                           max_size=5)))
+        return lambda t: t[rows]
+    if op == "pad":
+        widths = data.draw(st.lists(st.integers(0, 2), min_size=2, max_size=2 * len(shape)))
+        widths = tuple(widths[:len(widths) // 2 * 2])
+        return lambda t: gg.pad(t, widths, value=0.5)
+    if op == "transpose":
+        return lambda t: gg.transpose(t, 0, -1)
+    return gg.flatten
+
+
 @pytest.mark.parametrize("op", ["reshape", "permute", "expand", "getitem", "fancy", "pad",
                                 "cat", "transpose", "flatten"])
 @SETTINGS
@@ -130,37 +155,13 @@ def test_linear_gradcheck(lead, io, bias, seed):
 def test_movement_ops_gradcheck(op, shape, data, seed):
     rng = np.random.default_rng(seed)
     x = _x(rng, shape)
-    if op == "reshape":
-        fn = (lambda t: t.reshape(-1, shape[0]))
-    elif op == "permute":
-        perm = data.draw(st.permutations(range(len(shape))))
-        fn = (lambda t: t.permute(*perm))
-    elif op == "expand":
-        fn = (lambda t: t.unsqueeze(0).expand(2, *shape))
-    elif op == "getitem":
-        idx = tuple(slice(data.draw(st.integers(0, s - 1)), None,
-                          data.draw(st.integers(1, 2))) for s in shape)
-        fn = (lambda t: t[idx])
-    elif op == "fancy":  # repeated indices: gradients must accumulate
-        idx = np.array(data.draw(st.lists(st.integers(0, shape[0] - 1), min_size=1,
-                                          max_size=5)))
-        fn = (lambda t: t[idx])
-    elif op == "pad":
-        widths = data.draw(st.lists(st.integers(0, 2), min_size=2, max_size=2 * len(shape)))
-        widths = widths[:len(widths) // 2 * 2]
-        fn = (lambda t: gg.pad(t, tuple(widths), value=0.5))
-    elif op == "cat":
+    if op == "cat":
         dim = data.draw(st.integers(0, len(shape) - 1))
         other = list(shape)
         other[dim] = data.draw(st.integers(1, 3))
-        y = _x(rng, tuple(other))
-        _check("cat", lambda a, b: gg.cat([a, b], dim), x, y)
-        return
-    elif op == "transpose":
-        fn = (lambda t: gg.transpose(t, 0, -1))
+        _check("cat", lambda a, b: gg.cat([a, b], dim), x, _x(rng, tuple(other)))
     else:
-        fn = (lambda t: gg.flatten(t))
-    _check(op, fn, x)
+        _check(op, _movement(op, shape, data), x)
 
 
 @SETTINGS
