@@ -13,3 +13,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.write_line(f"  {target:<{width}}  {n:5d}")
     tr.write_line(f"  {'TOTAL':<{width}}  {sum(COUNTS.values()):5d} examples over "
                   f"{len(COUNTS)} targets")
+
+    from _clear import FINDINGS
+
+    if FINDINGS:
+        tr.section("raw (non-glassgrad) errors found by fuzzing: known, reported findings")
+        by_place = {}
+        for (where, etype, msg), n in FINDINGS.items():
+            by_place.setdefault((where, etype), []).append((n, msg))
+        for (where, etype), items in sorted(by_place.items(), key=str):
+            place = f"{where[0]}:{where[2]} in {where[1]}()" if where else "<outside glassgrad>"
+            tr.write_line(f"  {place}: {etype} x{sum(n for n, _ in items)}, e.g. "
+                          f"{items[0][1]!r}")
