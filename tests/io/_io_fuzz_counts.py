@@ -7,3 +7,9 @@ COUNTS: Counter = Counter()
 
 def count(target: str) -> None:
     COUNTS[target] += 1
+
+NOTES: list = []  # one-line results (e.g. the kill test's count) for the end-of-run summary
+
+
+def note(line: str) -> None:
+    NOTES.append(line)

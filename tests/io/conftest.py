@@ -1,12 +1,16 @@
 """Print the number of examples each property/fuzz target tried, at the end of the run."""
 
-from _io_fuzz_counts import COUNTS
+from _io_fuzz_counts import COUNTS, NOTES
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    tr = terminalreporter
+    if NOTES:
+        tr.section("glassgrad io results")
+        for line in NOTES:
+            tr.write_line(f"  {line}")
     if not COUNTS:
         return
-    tr = terminalreporter
     tr.section("glassgrad fuzz/property examples tried per target")
     width = max(len(k) for k in COUNTS)
     for target, n in sorted(COUNTS.items()):

@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+from _io_fuzz_counts import note
 
 import glassgrad as gg
 from glassgrad.io import load_checkpoint
@@ -83,6 +84,6 @@ def test_sigkill_during_checkpointing_always_leaves_a_loadable_checkpoint(tmp_pa
         epochs.append(info["epoch"])
         survived += 1
     elapsed = time.monotonic() - t0
-    print(f"\nkill test: {survived}/{KILLS} SIGKILLs survived in {elapsed:.1f}s, "
+    note(f"kill test: {survived}/{KILLS} SIGKILLs survived in {elapsed:.1f}s, "
           f"{mid_write} landed mid-write (temp file present); epochs reached {epochs}")
     assert survived == KILLS and epochs[-1] > epochs[0]

@@ -107,9 +107,11 @@ def _read_npz(data: bytes, source: str):
                 raise SerializationError(f"{source}: unexpected member {info.filename!r} in the "
                                          ".npz archive (only .npy arrays are allowed).")
             arrays[info.filename[:-4]] = _read_member(z, info, source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError,
-            RuntimeError) as e:
-        raise SerializationError(f"{source}: corrupt .npz archive ({e}).") from None
+    except SerializationError:
+        raise
+    except Exception as e:  # NOTE: zipfile/zlib/struct raise many types on damaged archives
+        raise SerializationError(f"{source}: corrupt .npz archive ({type(e).__name__}: "
+                                 f"{e}).") from None
     meta = arrays.pop(META_KEY, None)
     if meta is not None:
         if meta.dtype != np.uint8 or meta.ndim != 1:
