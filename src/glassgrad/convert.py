@@ -12,7 +12,11 @@ _dtypes = {"default_float": np.dtype(np.float32)}
 
 def set_default_dtype(dtype) -> None:
     """Set the floating dtype new tensors get (float32 unless changed; float64 for hand checks)."""
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"set_default_dtype: {dtype!r} is not a dtype; use "
+                        "glassgrad.float32 or glassgrad.float64.") from None
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
     _dtypes["default_float"] = dtype

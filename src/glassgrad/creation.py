@@ -8,10 +8,16 @@ from .backend import check_device, default_generator, get_array_module, to_devic
 from .tensor import Tensor, get_default_dtype
 
 
+def _int(n, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"{what} must be a non-negative int, got {n!r}.")
+    return int(n)
+
+
 def _shape(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = tuple(size[0])
+    return tuple(_int(s, f"size {tuple(size)!r}: every dimension") for s in size)
 
 
 def _new(array, dtype, requires_grad, device) -> Tensor:
@@ -29,7 +35,13 @@ def tensor(data, dtype=None, requires_grad=False, device=None) -> Tensor:
 
 
 def _float(dtype):
-    return get_default_dtype() if dtype is None else dtype
+    if dtype is None:
+        return get_default_dtype()
+    try:
+        return np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"dtype {dtype!r} is not understood; use e.g. glassgrad.float32, "
+                        "glassgrad.int64 or 'float64'.") from None
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
@@ -51,7 +63,8 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
-    return _new(np.eye(n, m, dtype=_float(dtype)), None, requires_grad, device)
+    m = None if m is None else _int(m, "eye: m")
+    return _new(np.eye(_int(n, "eye: n"), m, dtype=_float(dtype)), None, requires_grad, device)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -64,6 +77,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    steps = _int(steps, "linspace: steps")
     return _new(np.linspace(start, end, steps, dtype=_float(dtype)), None, requires_grad, device)
 
 

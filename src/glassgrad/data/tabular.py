@@ -66,9 +66,13 @@ def load_csv(path, target=-1, delimiter=",", header=True, dtype=np.float32, targ
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_csv: no file {path!r} (working directory "
                                 f"{os.getcwd()!r}).")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except UnicodeDecodeError as e:
+        raise ValueError(f"load_csv({path!r}): the file is not UTF-8 text ({e}); is it a CSV? "
+                         "Save it as UTF-8.") from None
     if not rows or (header and len(rows) == 1):
         raise ValueError(f"load_csv({path!r}): the file has no data rows.")
     if header:
@@ -96,7 +100,8 @@ def load_csv(path, target=-1, delimiter=",", header=True, dtype=np.float32, targ
             y, classes = ids.astype(np.int64), classes.tolist()
         else:
             if target_dtype is None:
-                whole = np.isfinite(values).all() and (values == np.round(values)).all()
+                whole = (np.isfinite(values).all() and (values == np.round(values)).all()
+                         and (np.abs(values) < 2.0**53).all())  # NOTE: else int64 garbage
                 target_dtype = np.int64 if whole else dtype
             y = values.astype(target_dtype)
     X = X.astype(dtype)

@@ -23,10 +23,14 @@ for class-index losses (cross entropy, NLL).
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
+from ..autograd import detect_anomaly as _anomaly_mode
 from ..autograd import no_grad
 from ..backend import to_numpy
+from ..errors import AnomalyError
 from ..tensor import Tensor
 from .callbacks import CallbackList, StopWhen
 from .compile import is_class_index_loss, is_logits_loss, resolve_loss, resolve_optimizer
@@ -118,7 +122,8 @@ def _eval_pass(model, loss, loader, metric_fns, cbs, prefix=""):
 def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int = 1,
         batch_size: int | None = None, metrics=None, callbacks=None, stop_when=None,
         verbose: int = 1, shuffle: bool = True, seed: int | None = None,
-        validation_split: float | None = None, initial_epoch: int = 0) -> History:
+        validation_split: float | None = None, initial_epoch: int = 0, resume_from=None,
+        detect_anomaly: bool = False) -> History:
     """Train ``model`` and return its ``History``.
 
     Args:
@@ -141,6 +146,12 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         seed: seeds the shuffling of Dataset/array data (``None``: glassgrad's global RNG).
         validation_split: hold out this LAST fraction of an ``(X, y)`` pair for validation.
         initial_epoch: the epoch to start from (resuming a run).
+        resume_from: a checkpoint written by ``glassgrad.io.Checkpoint``: restores weights,
+            optimizer, scheduler, History and every random state, and starts at its epoch, so
+            the run continues bit for bit as if never stopped.
+        detect_anomaly: run every batch under ``glassgrad.detect_anomaly()``: the first op that
+            makes NaN/Inf raises AnomalyError naming the epoch, batch, op and your line, before
+            the optimizer step (so weights and the last checkpoint stay good).
 
     Returns:
         ``History`` (also stored as ``model.history``).
@@ -171,6 +182,10 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
                                                     name="val")
 
     history = History()
+    if resume_from is not None:
+        from ..io.callbacks import resume_fit  # NOTE: lazy: io sits above train
+
+        initial_epoch = resume_fit(resume_from, model, optimizer, history, loader, callbacks)
     cbs_list = [history, *(callbacks or [])]
     if stop_when is not None:
         cbs_list.append(StopWhen(stop_when))
@@ -179,7 +194,8 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
     steps = len(loader) if hasattr(loader, "__len__") else None
     params = {"epochs": epochs, "steps": steps, "verbose": verbose, "initial_epoch": initial_epoch,
               "batch_size": getattr(loader, "batch_size", batch_size),
-              "metrics": [n for n, _ in metric_fns], "do_validation": val_loader is not None}
+              "metrics": [n for n, _ in metric_fns], "do_validation": val_loader is not None,
+              "loader": loader}
     history.params = params
     cbs = CallbackList(cbs_list, model, params, optimizer)
     model.stop_training, model._stop_reason, model.history = False, None, history
@@ -196,10 +212,15 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
                 xb, yb = _split_batch(batch)
                 cbs.on_train_batch_begin(step, {"batch": step, "size": len(yb)})
                 optimizer.zero_grad()
-                out = model(xb)
-                yb = _align(out, yb, loss)
-                batch_loss = loss(out, yb)
-                batch_loss.backward()
+                try:
+                    with _anomaly_mode() if detect_anomaly else contextlib.nullcontext():
+                        out = model(xb)
+                        yb = _align(out, yb, loss)
+                        batch_loss = loss(out, yb)
+                        batch_loss.backward()
+                except AnomalyError as e:
+                    model._stop_reason = f"NaN/Inf at epoch {epoch + 1}, batch {step + 1}"
+                    raise AnomalyError(f"fit: epoch {epoch + 1}, batch {step + 1}: {e}") from e
                 optimizer.step()
                 value = float(batch_loss.item())
                 acc.add(value, out.detach(), yb)

@@ -1,0 +1,31 @@
+"""Print the number of examples each property/fuzz target tried, at the end of the run."""
+
+from _io_fuzz_counts import COUNTS, NOTES
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    tr = terminalreporter
+    if NOTES:
+        tr.section("glassgrad io results")
+        for line in NOTES:
+            tr.write_line(f"  {line}")
+    if not COUNTS:
+        return
+    tr.section("glassgrad fuzz/property examples tried per target")
+    width = max(len(k) for k in COUNTS)
+    for target, n in sorted(COUNTS.items()):
+        tr.write_line(f"  {target:<{width}}  {n:5d}")
+    tr.write_line(f"  {'TOTAL':<{width}}  {sum(COUNTS.values()):5d} examples over "
+                  f"{len(COUNTS)} targets")
+
+    from _clear import FINDINGS
+
+    if FINDINGS:
+        tr.section("raw (non-glassgrad) errors found by fuzzing: known, reported findings")
+        by_place = {}
+        for (where, etype, msg), n in FINDINGS.items():
+            by_place.setdefault((where, etype), []).append((n, msg))
+        for (where, etype), items in sorted(by_place.items(), key=str):
+            place = f"{where[0]}:{where[2]} in {where[1]}()" if where else "<outside glassgrad>"
+            tr.write_line(f"  {place}: {etype} x{sum(n for n, _ in items)}, e.g. "
+                          f"{items[0][1]!r}")
