@@ -102,8 +102,10 @@ _SUBPACKAGES = {"nn", "optim", "data", "train", "explain", "viz", "io", "cli"}
 
 
 def __getattr__(name):
-    if name in _SUBPACKAGES:
-        import importlib
+    import importlib
 
+    if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):  # glassgrad.save(state, path) / glassgrad.load(path)
+        return getattr(importlib.import_module(".io.serialization", __name__), name)
     raise AttributeError(f"module 'glassgrad' has no attribute {name!r}")
