@@ -46,14 +46,14 @@ def sample(model, vocab, start="MENENIUS:\n", length=200, temperature=0.8, seed=
     return text
 
 
-def main(epochs=4, seed=0):
+def main(epochs=15, seed=0):
     gg.manual_seed(seed)
     text = load_text()
     vocab = CharVocab(text)
     ids = vocab.encode(text)
     loader = BPTTLoader(ids, batch_size=32, bptt_len=64)
     model = CharLM(len(vocab))
-    opt = optim.Adam(model.parameters(), lr=3e-3)
+    opt = optim.Adam(model.parameters(), lr=5e-3)
     print(f"{len(text)} characters, {len(vocab)} distinct; {loader}")
     for epoch in range(epochs):
         state, total = None, 0.0
