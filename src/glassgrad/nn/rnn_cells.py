@@ -27,7 +27,6 @@ from . import init
 from .module import Module, check_features
 from .parameter import Parameter
 
-
 # ---------------------------------------------------------------- textbook (composed) forms
 
 def rnn_cell_composed(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
