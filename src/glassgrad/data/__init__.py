@@ -7,6 +7,8 @@
     for xb, yb in loader: ...                             # Tensors (32, 2) float32, (32,) int64
 """
 
+from .bptt import BPTTLoader, detach_state
+from .bucketing import BucketBatchSampler, BucketLoader, pad_batch
 from .dataloader import DataLoader, default_collate
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .download import DownloadError, check_file, download_file, file_digest
@@ -33,6 +35,7 @@ from .synthetic import (
     make_xor,
 )
 from .tabular import load_csv
+from .text import CharVocab, load_text
 
 __all__ = [
     "DataLoader", "default_collate", "Dataset", "TensorDataset", "Subset", "ConcatDataset",
@@ -44,5 +47,6 @@ __all__ = [
     "MNIST", "FashionMNIST", "load_mnist", "read_idx", "write_idx", "IDXFormatError",
     "download_file", "check_file", "file_digest", "DownloadError", "load_csv",
     "MinMaxScaler", "StandardScaler", "OneHotEncoder", "KBinsDiscretizer", "PolynomialFeatures",
-    "NotFittedError",
+    "NotFittedError", "BPTTLoader", "detach_state", "BucketBatchSampler", "BucketLoader",
+    "pad_batch", "CharVocab", "load_text",
 ]

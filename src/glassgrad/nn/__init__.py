@@ -2,7 +2,7 @@
 losses, initializers (``glassgrad.nn.init``) and the functional API (``glassgrad.nn.functional``).
 """
 
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, rnn_utils, utils  # noqa: F401
 from .activation import (  # noqa: F401
     ELU,
     GELU,
@@ -23,6 +23,7 @@ from .activation import (  # noqa: F401
 )
 from .containers import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .dropout import Dropout  # noqa: F401, E402
+from .embedding import Embedding  # noqa: F401
 from .hooks import RemovableHandle  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
 from .loss import (  # noqa: F401, E402
@@ -37,4 +38,6 @@ from .loss import (  # noqa: F401, E402
 from .module import Module  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401, E402
 from .parameter import Parameter  # noqa: F401
+from .recurrent import GRU, LSTM, RNN, RNNBase  # noqa: F401
+from .rnn_cells import GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .state import StateDictError  # noqa: F401
