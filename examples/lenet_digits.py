@@ -1,13 +1,11 @@
 """LeNet-style CNN on the 8×8 handwritten digits that ship with glassgrad (no download).
 
-    PYTHONPATH=src python examples/lenet_digits.py            # ~97-99% test accuracy in seconds
+    PYTHONPATH=src python examples/lenet_digits.py            # ~99% test accuracy in seconds
 
 Read top to bottom: data, model, optimizer, the training loop, evaluation.
 """
 
 import argparse
-
-import numpy as np
 
 import glassgrad as gg
 import glassgrad.nn.functional as F
@@ -23,16 +21,16 @@ from glassgrad.nn.pooling import MaxPool2d
 def build_model():
     """Two conv + pool stages, then a small classifier. Shapes for one 1×8×8 digit in comments."""
     return nn.Sequential(
-        Conv2d(1, 16, kernel_size=3, padding=1),   # 16×8×8
+        Conv2d(1, 32, kernel_size=3, padding=1),   # 32×8×8
         nn.ReLU(),
-        MaxPool2d(2),                              # 16×4×4
-        Conv2d(16, 32, kernel_size=3, padding=1),  # 32×4×4
+        MaxPool2d(2),                              # 32×4×4
+        Conv2d(32, 64, kernel_size=3, padding=1),  # 64×4×4
         nn.ReLU(),
-        MaxPool2d(2),                              # 32×2×2
-        Flatten(),                                 # 128
-        nn.Linear(128, 64),
+        MaxPool2d(2),                              # 64×2×2
+        Flatten(),                                 # 256
+        nn.Linear(256, 128),
         nn.ReLU(),
-        nn.Linear(64, 10),                         # one score per digit
+        nn.Linear(128, 10),                        # one score per digit
     )
 
 
@@ -44,7 +42,7 @@ def accuracy(model, X, y):
     return float((predicted == y).mean())
 
 
-def main(epochs=12, batch_size=32, lr=2e-3, seed=0, augment=True, verbose=True):
+def main(epochs=15, batch_size=64, lr=5e-3, seed=0, augment=False, verbose=True):
     gg.manual_seed(seed)
 
     # 1. Data: 1797 images (1, 8, 8) in [0, 1]; 75% to train, 25% held out for the test.
@@ -53,11 +51,13 @@ def main(epochs=12, batch_size=32, lr=2e-3, seed=0, augment=True, verbose=True):
                                                         seed=seed)
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size, shuffle=True,
                         seed=seed)
-    shift = RandomShift(max_shift=1)  # augmentation: move each digit by up to one pixel
+    shift = RandomShift(max_shift=1)  # optional augmentation: move each digit up to one pixel
+    # (it regularises: worth it for longer runs, e.g. --epochs 40 --augment)
 
     # 2. Model and optimizer.
     model = build_model()
     optimizer = gg.optim.Adam(model.parameters(), lr=lr)
+    schedule = gg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)  # lr -> 0
 
     # 3. Training loop: forward, loss, backward, update.
     for epoch in range(epochs):
@@ -70,6 +70,7 @@ def main(epochs=12, batch_size=32, lr=2e-3, seed=0, augment=True, verbose=True):
             loss.backward()
             optimizer.step()
             total += loss.item() * len(yb)
+        schedule.step()
         if verbose:
             print(f"epoch {epoch + 1:2d}  loss {total / len(y_train):.4f}  "
                   f"test accuracy {accuracy(model, X_test, y_test):.3f}")
@@ -83,8 +84,8 @@ def main(epochs=12, batch_size=32, lr=2e-3, seed=0, augment=True, verbose=True):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--augment", action="store_true", help="random one-pixel shifts")
     args = parser.parse_args()
-    np.set_printoptions(precision=3)
-    main(epochs=args.epochs, seed=args.seed)
+    main(epochs=args.epochs, seed=args.seed, augment=args.augment)

@@ -94,7 +94,10 @@ class MaxPool2d(Function):
         xpad = _pad(x, padding, -xp.inf)
         out = None
         for _, where in _offsets(kernel, stride, dilation, out_hw):
-            out = xpad[where].copy(order="K") if out is None else xp.maximum(out, xpad[where], out=out)
+            if out is None:
+                out = xpad[where].copy(order="K")
+            else:
+                xp.maximum(out, xpad[where], out=out)
         self.xpad, self.out, self.x_shape = xpad, out, x.shape
         self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
         return out
