@@ -22,6 +22,19 @@ from .activation import (  # noqa: F401
     Threshold,
 )
 from .containers import ModuleDict, ModuleList, Sequential  # noqa: F401
+from .dropout import Dropout  # noqa: F401, E402
+from .hooks import RemovableHandle  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
-from .module import Module, RemovableHandle, StateDictError  # noqa: F401
+from .loss import (  # noqa: F401, E402
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SSELoss,
+)
+from .module import Module  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401, E402
 from .parameter import Parameter  # noqa: F401
+from .state import StateDictError  # noqa: F401

@@ -11,7 +11,7 @@ import builtins
 
 from ..backend import default_generator, get_array_module
 from ..functional import *  # noqa: F403  (the tensor-math API, re-exported)
-from ..functional import clamp, where
+from ..functional import where
 from ..ops import activation as A
 from ..ops import elementwise as E
 from ..tensor import Tensor
@@ -45,8 +45,12 @@ def relu(x):
     return E.ReLU.apply(x)
 
 
+def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
+    return A.Hardtanh.apply(x, min_val=min_val, max_val=max_val)
+
+
 def relu6(x):
-    return clamp(x, 0.0, 6.0)
+    return hardtanh(x, 0.0, 6.0)
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
@@ -84,7 +88,7 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
 
 def hardsigmoid(x):
     """PyTorch's piecewise-linear sigmoid relu6(x + 3)/6: 0 below −3, 1 above 3."""
-    return clamp(x * (1.0 / 6.0) + 0.5, 0.0, 1.0)
+    return hardtanh(x * (1.0 / 6.0) + 0.5, 0.0, 1.0)
 
 
 def step(x):

@@ -8,7 +8,7 @@ in three ordered dicts (``_parameters``, ``_modules``, ``_buffers``). Everything
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
 import numpy as np
 
@@ -16,33 +16,10 @@ from ..autograd import no_grad
 from ..backend import check_device, get_array_module, to_device
 from ..errors import GlassgradError, ShapeError
 from ..tensor import Tensor
+from .hooks import RemovableHandle
 from .parameter import Parameter
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 _hook_ids = itertools.count()
-
-
-class StateDictError(GlassgradError, KeyError):
-    """``load_state_dict`` found missing, unexpected or mis-shaped keys (and applied nothing)."""
-
-    def __str__(self):  # KeyError would quote the message; show it as written
-        return str(self.args[0])
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook``/``register_forward_pre_hook``: ``.remove()`` it."""
-
-    def __init__(self, hooks: dict, key: int):
-        self._hooks, self.id = hooks, key
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:
@@ -293,58 +270,23 @@ class Module:
         return self.to(np.float32)
 
     # ------------------------------------------------------------ state dict
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+    def state_dict(self, prefix: str = "", keep_vars: bool = False):
         """Ordered ``dotted_name -> Tensor`` of parameters and persistent buffers (detached,
         sharing memory with the module unless ``keep_vars``)."""
-        out = OrderedDict()
-        for mod_prefix, mod in self.named_modules(prefix=prefix):
-            for name, p in mod._parameters.items():
-                if p is not None:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = (
-                        p if keep_vars else p.detach())
-            for name, b in mod._buffers.items():
-                if b is not None and name not in mod._non_persistent:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = (
-                        b if keep_vars else b.detach())
-        return out
+        from .state import state_dict
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        return state_dict(self, prefix, keep_vars)
+
+    def load_state_dict(self, state_dict, strict: bool = True):
         """Copy values from ``state_dict`` into this module's parameters and buffers.
 
         Everything is checked first: with ``strict`` any missing or unexpected key, and always
         any shape mismatch, raises ``StateDictError`` listing every offending key, and NOTHING
         is changed. Returns ``(missing_keys, unexpected_keys)``.
         """
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        mismatched = []
-        for key, target in own.items():
-            if key in state_dict:
-                shape = tuple(np.shape(getattr(state_dict[key], "data", state_dict[key])))
-                if shape != tuple(target.shape):
-                    mismatched.append(f"{key}: checkpoint {shape} vs model "
-                                      f"{tuple(target.shape)}")
-        problems = []
-        if strict and missing:
-            problems.append(f"missing keys: {missing}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys: {unexpected}")
-        if mismatched:
-            problems.append("shape mismatch: " + "; ".join(mismatched))
-        if problems:
-            raise StateDictError(
-                f"load_state_dict into {type(self).__name__} failed, nothing was loaded.\n  "
-                + "\n  ".join(problems) + "\n  fix: load into the same architecture, or pass "
-                "strict=False to skip missing/unexpected keys (shapes must still match).")
-        with no_grad():
-            for key, target in own.items():
-                if key in state_dict:
-                    value = getattr(state_dict[key], "data", state_dict[key])
-                    xp = get_array_module(target.data)
-                    value = to_device(value, target.device) if hasattr(value, "shape") else value
-                    target.data = xp.array(value, dtype=target.dtype, copy=True)
-        return IncompatibleKeys(missing, unexpected)
+        from .state import load_state_dict
+
+        return load_state_dict(self, state_dict, strict)
 
     # ------------------------------------------------------------ printing
     def extra_repr(self) -> str:

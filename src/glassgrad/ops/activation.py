@@ -91,6 +91,18 @@ class Softplus(Function):
         return xp.where(self.linear, gy, gy * sig)
 
 
+class Hardtanh(Function):
+    """clip(x, min_val, max_val) with a zero gradient AT the corners, as PyTorch's hardtanh,
+    relu6 and hardsigmoid (``Clamp`` passes the gradient at the corners, as torch.clamp)."""
+
+    def forward(self, a, min_val=-1.0, max_val=1.0):
+        self.mask = (a > min_val) & (a < max_val)
+        return get_array_module(a).clip(a, min_val, max_val)
+
+    def backward(self, gy):
+        return get_array_module(gy).where(self.mask, gy, 0)
+
+
 # ---------------------------------------------------------------- non-differentiable neurons
 
 class Step(Function):

@@ -1,0 +1,77 @@
+"""Op-table cases for the nn ops: activations (ops/activation.py) and fused losses (ops/loss.py).
+
+Non-differentiable neurons give a forward reference and ``grad_inputs=[]`` (no gradcheck).
+"""
+
+import math
+
+import numpy as np
+
+from glassgrad.nn import functional as F
+
+from . import Case
+
+_erf = np.vectorize(math.erf)
+
+
+def _away_from(points, gap=0.1):
+    """Move random inputs at least ``gap`` away from kinks so finite differences are clean."""
+    def domain(a):
+        for p in points:
+            a = np.where(np.abs(a - p) < gap, p + gap * np.sign(a - p + 1e-12), a)
+        return a
+    return domain
+
+
+def _log_softmax(x):
+    s = x - x.max(1, keepdims=True)
+    return s - np.log(np.exp(s).sum(1, keepdims=True))
+
+
+def _softplus(x):
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+
+
+_P = np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
+_T = np.array([[1.0, 0.0, 0.3], [0.0, 1.0, 0.5]])
+
+CASES = [
+    Case(op="ELU", fn=lambda x: F.elu(x, 0.7), inputs=[(3, 4)], domain=_away_from([0.0]),
+         reference=lambda x: np.where(x > 0, x, 0.7 * (np.exp(x) - 1))),
+    Case(op="GELU", fn=lambda x: F.gelu(x), inputs=[(3, 4)],
+         reference=lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2)))),
+    Case(op="GELU", name="tanh", fn=lambda x: F.gelu(x, approximate="tanh"), inputs=[(3, 4)],
+         reference=lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi)
+                                                    * (x + 0.044715 * x**3)))),
+    Case(op="Softplus", fn=lambda x: F.softplus(x, beta=2.0, threshold=3.0), inputs=[(3, 4)],
+         domain=lambda a: _away_from([1.5])(a * 2),
+         reference=lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2)),
+    Case(op="Hardtanh", fn=lambda x: F.hardtanh(x, -0.5, 1.0), inputs=[(3, 4)],
+         domain=_away_from([-0.5, 1.0]), reference=lambda x: np.clip(x, -0.5, 1.0)),
+    Case(op="Step", fn=F.step, inputs=[np.array([-1.0, 0.0, 2.0])], grad_inputs=[],
+         reference=lambda x: (x > 0) + 0.5 * (x == 0)),
+    Case(op="Sign", fn=F.sign, inputs=[(3, 4)], grad_inputs=[],
+         reference=lambda x: (x > 0) * 1.0 - (x < 0)),
+    Case(op="Threshold", fn=lambda x: F.threshold(x, 0.25), inputs=[(3, 4)], grad_inputs=[],
+         reference=lambda x: (x >= 0.25) * 1.0),
+    # σ(±50) is 0 or 1 to double precision, so the sample is deterministic
+    Case(op="StochasticBinary", fn=F.stochastic_binary,
+         inputs=[np.array([[-50.0, 50.0], [60.0, -60.0]])], grad_inputs=[],
+         reference=lambda x: (x > 0) * 1.0),
+    Case(op="SoftmaxCrossEntropy", fn=lambda x, q: F.cross_entropy(x, q, reduction="none"),
+         inputs=[(2, 3), _P], reference=lambda x, q: -(q * _log_softmax(x)).sum(1)),
+    Case(op="BinaryCrossEntropy",
+         fn=lambda p, t: F.binary_cross_entropy(p, t, reduction="none"), inputs=[_P, _T],
+         reference=lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p))),
+    Case(op="BCEWithLogits",
+         fn=lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+         inputs=[(2, 3), _T],
+         reference=lambda x, t: -(t * np.log(1 / (1 + np.exp(-x)))
+                                  + (1 - t) * np.log(1 - 1 / (1 + np.exp(-x))))),
+    Case(op="BCEWithLogits", name="pos_weight",
+         fn=lambda x, t: F.binary_cross_entropy_with_logits(
+             x, t, reduction="none", pos_weight=np.array([2.0, 0.5, 1.0])),
+         inputs=[(2, 3), _T],
+         reference=lambda x, t: (1 - t) * x + (1 + np.array([1.0, -0.5, 0.0]) * t)
+         * _softplus(-x)),
+]
