@@ -158,6 +158,8 @@ def test_bad_params_raise():
         optim.SGD([a, np.ones(2)], lr=0.1)
     with pytest.raises(TypeError, match="named_parameters"):
         optim.SGD([("w", a)], lr=0.1)
+    with pytest.raises(TypeError, match="not a set"):
+        optim.SGD({a}, lr=0.1)
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.Adam([])
     with pytest.raises(ValueError, match="not a leaf"):

@@ -192,3 +192,25 @@ def test_add_param_group_and_defaults():
     assert opt.param_groups[1]["momentum"] == 0.9
     assert opt.param_groups[1]["params"][0] is b
     assert "Parameter Group 1" in repr(opt)
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", {"lr": 0.1, "momentum": 0.9}),
+                                         ("Adagrad", {}), ("RMSprop", {"centered": True}),
+                                         ("Adam", {"amsgrad": True}), ("AdamW", {})])
+def test_runs_on_every_device(name, kwargs, device):
+    init, grads = _data(seed=2, steps=5)
+
+    def run(dev):
+        params = [gg.tensor(a, requires_grad=True, device=dev) for a in init]
+        opt = getattr(optim, name)(params, **kwargs)
+        for step_grads in grads:
+            for p, g in zip(params, step_grads):
+                p.grad = gg.tensor(g, device=dev)
+            optim.clip_grad_norm_(params, 1.0)
+            opt.step()
+        return params
+
+    for p, q in zip(run(device), run("cpu")):
+        assert p.device == device and p.dtype == np.float32
+        np.testing.assert_allclose(p.detach().cpu().numpy(), q.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)

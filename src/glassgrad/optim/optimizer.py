@@ -61,6 +61,7 @@ class Optimizer:
                 "a single Tensor. Pass [tensor] or model.parameters().")
         if isinstance(params, dict):
             params = [params]
+        _check_ordered(self, params)
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list; pass the "
@@ -81,6 +82,7 @@ class Optimizer:
         params = group.get("params")
         if params is None:
             raise ValueError(f"{type(self).__name__}: a parameter group needs a 'params' key.")
+        _check_ordered(self, params)
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         for i, p in enumerate(group["params"]):
             _check_param(self, p, i, len(self.param_groups))
@@ -231,6 +233,13 @@ def _check_param(opt, p, i: int, group_index: int) -> None:
                          "tensors it was computed from, or use .detach().requires_grad_().")
     if p.dtype.kind != "f":
         raise TypeError(f"{where} has dtype {p.dtype}; only floating tensors can be optimized.")
+
+
+def _check_ordered(opt, params) -> None:
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(f"{type(opt).__name__}: parameters must be in an ordered collection "
+                        "(list, tuple, generator), not a set: the order of a set changes "
+                        "between runs, and checkpoints store parameters by position.")
 
 
 def _check_nonneg(opt, group: dict, key: str, what: str) -> None:
