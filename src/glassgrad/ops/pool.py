@@ -104,6 +104,8 @@ class MaxPool2d(Function):
     # NOTE: forward keeps only the running maximum (one ``maximum`` per kernel offset, NaN
     # propagating as in PyTorch); backward finds each window's first maximum again by equality,
     # scanning offsets in row-major order. Tracking argmax indices in forward was 10× slower.
+    # A window holding NaN outputs NaN (as PyTorch) but passes no gradient (PyTorch sends it to
+    # the NaN); use detect_anomaly() to find where the NaN came from.
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
         out_hw = _geometry(x, kernel, stride, padding, dilation, "MaxPool2d")
