@@ -60,6 +60,8 @@ def test_channel_mismatch_and_rank_errors_name_the_layer():
         conv(gg.zeros(3, 8, 8))
     with pytest.raises(gg.ShapeError, match="3-D input"):
         Conv1d(3, 8, 3)(gg.zeros(2, 3, 8, 8))
+    with pytest.raises(gg.ShapeError, match=r"Conv2d\(3, 8.*kernel spans 3 pixels"):
+        conv(gg.zeros(1, 3, 2, 9))
     with pytest.raises(ValueError, match="stride must be positive"):
         Conv2d(3, 8, 3, stride=0)
     with pytest.raises(ValueError, match="divisible by groups"):

@@ -75,8 +75,11 @@ class _ConvNd(Module):
             raise ShapeError(f"{self!r} expected {self.in_channels} input channels, got "
                              f"{x.shape[1]} (input shape {tuple(x.shape)}). Check in_channels "
                              "or the previous layer's out_channels.")
-        return type(self)._fn(x, self.weight, self.bias, self.stride, self.padding,
-                              self.dilation, self.groups)
+        try:
+            return type(self)._fn(x, self.weight, self.bias, self.stride, self.padding,
+                                  self.dilation, self.groups)
+        except ShapeError as err:  # name the layer, not just the op
+            raise ShapeError(f"{self!r}: {err}") from None
 
     def extra_repr(self) -> str:
         k = self.kernel_size

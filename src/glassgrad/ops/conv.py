@@ -3,12 +3,14 @@
 Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), bias (O,) -> y (N, O, OH, OW) with
 OH = ⌊(H + pad_top + pad_bottom − dh·(KH − 1) − 1) / sh⌋ + 1 (and the same for OW).
 
-Memory layout, chosen by measurement (numbers in bench/README.md): the columns matrix is
-(C·KH·KW, N·OH·OW), so the forward product is ``W (O, C·KH·KW) @ cols`` and lands as
-(O, N, OH, OW) in memory. The output is that buffer seen through a transpose, shape (N, O, OH,
-OW): no copy. Elementwise ops (bias, ReLU) and pooling keep the "channels first" memory order,
-so the next convolution's ``x.transpose(1, 0, 2, 3)`` is contiguous and free. The (N·OH·OW,
-C·KH·KW) layout was 1.5-3× slower in im2col for LeNet-sized layers, and einsum/tensordot copy.
+Memory layout, chosen by measurement (``bench/conv_layouts.py``): inside, images are "CHWN",
+batch innermost. The columns matrix is (C·KH·KW, OH·OW·N), so the forward product is
+``W (O, C·KH·KW) @ cols`` and lands as (O, OH, OW, N) in memory; the output is that buffer seen
+through a transpose, shape (N, O, OH, OW), no copy. Elementwise ops and pooling keep that memory
+order, so the next convolution's ``x.transpose(1, 2, 3, 0)`` is already contiguous. With N
+innermost every strided slice copies runs of OW·N floats instead of OW. Measured on LeNet's
+second layer (one thread): im2col + GEMM 0.60 ms (CHWN) vs 1.19 (NCHW-ordered columns), 1.76
+((N·OH·OW, C·KH·KW) rows), 1.27 (einsum), 2.02 (tensordot); col2im 0.45 vs 1.62 ms.
 """
 
 from __future__ import annotations
@@ -28,41 +30,41 @@ def _as_strided(xp, a, shape, strides):
     return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
 
 
-def pad_channels_first(x, padding, value=0.0):
-    """x (N, C, H, W) -> (C, N, H + pt + pb, W + pl + pr): one copy does transpose and padding.
+def to_chwn(x, padding, value=0.0):
+    """x (N, C, H, W) -> (C, H + pt + pb, W + pl + pr, N): one copy does transpose and padding.
 
-    Without padding it is a view (free when x already lies channels first in memory).
+    Without padding it is a view (free when x already lies batch-innermost in memory).
     """
     xp = get_array_module(x)
     (pt, pb), (pl, pr) = padding
-    xt = x.transpose(1, 0, 2, 3)
+    xt = x.transpose(1, 2, 3, 0)
     if not (pt or pb or pl or pr):
         return xt
-    c, n, h, w = xt.shape
-    out = xp.full((c, n, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
-    out[:, :, pt:pt + h, pl:pl + w] = xt
+    c, h, w, n = xt.shape
+    out = xp.full((c, h + pt + pb, w + pl + pr, n), value, dtype=x.dtype)
+    out[:, pt:pt + h, pl:pl + w] = xt
     return out
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    """x (N, C, H, W) -> cols (C, KH, KW, N, OH, OW), contiguous, one copy of a strided view.
+    """x (N, C, H, W) -> cols (C, KH, KW, OH, OW, N), contiguous, one copy of a strided view.
 
-    ``cols[c, i, j, n, oh, ow] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]``.
+    ``cols[c, i, j, oh, ow, n] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]``.
     """
     xp = get_array_module(x)
-    xt = pad_channels_first(x, padding)
+    xt = to_chwn(x, padding)
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    c, n, hp, wp = xt.shape
+    c, hp, wp, n = xt.shape
     oh = conv_output_size(hp, kh, sh, 0, dh)
     ow = conv_output_size(wp, kw, sw, 0, dw)
-    s_c, s_n, s_h, s_w = xt.strides
-    windows = _as_strided(xp, xt, (c, kh, kw, n, oh, ow),
-                          (s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w))
+    s_c, s_h, s_w, s_n = xt.strides
+    windows = _as_strided(xp, xt, (c, kh, kw, oh, ow, n),
+                          (s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w, s_n))
     return xp.ascontiguousarray(windows)
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    """The adjoint of ``im2col``: cols (C, KH, KW, N, OH, OW) -> x (N, C, H, W), summing overlaps.
+    """The adjoint of ``im2col``: cols (C, KH, KW, OH, OW, N) -> x (N, C, H, W), summing overlaps.
 
     One vectorised slice-add per kernel offset (KH·KW of them), never a loop over pixels.
     """
@@ -70,13 +72,13 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     n, c, h, w = x_shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     (pt, pb), (pl, pr) = padding
-    oh, ow = cols.shape[4], cols.shape[5]
-    gx = xp.zeros((c, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+    oh, ow = cols.shape[3], cols.shape[4]
+    gx = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
-            gx[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, i, j]
-    return gx[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3)
+            gx[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+    return gx[:, pt:pt + h, pl:pl + w].transpose(3, 0, 1, 2)
 
 
 class Conv2d(Function):
@@ -97,7 +99,7 @@ class Conv2d(Function):
         o, cg, kh, kw = weight.shape
         kernel = (kh, kw)
         cols = im2col(x, kernel, stride, padding, dilation)
-        oh, ow = cols.shape[4], cols.shape[5]
+        oh, ow = cols.shape[3], cols.shape[4]
         m = n * oh * ow
         if groups == 1:
             y = weight.reshape(o, -1) @ cols.reshape(-1, m)
@@ -108,13 +110,13 @@ class Conv2d(Function):
             y += bias[:, None]
         self.cols, self.weight, self.x_shape = cols, weight, x.shape
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
-        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        return y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
 
     def backward(self, gy):
         xp = get_array_module(gy)
         w, g, cols = self.weight, self.groups, self.cols
         o = w.shape[0]
-        gy2 = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(o, -1)  # (O, N·OH·OW)
+        gy2 = xp.ascontiguousarray(gy.transpose(1, 2, 3, 0)).reshape(o, -1)  # (O, OH·OW·N)
         gx = gw = gb = None
         if self.needs_grad(1):
             if g == 1:

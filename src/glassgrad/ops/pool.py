@@ -1,8 +1,10 @@
 """2-D pooling: max (gradient to the first maximum, as PyTorch) and average.
 
 Both loop over the KH·KW kernel offsets, each step one vectorised operation on the whole
-(N, C, OH, OW) output; there is no loop over windows or pixels. For the usual 2×2 window that is
-four array operations, faster than materialising the windows and reducing them (measured).
+(N, C, OH, OW) output; there is no loop over windows or pixels. For LeNet's 2×2 pool on
+(64, 6, 28, 28) that took 0.14 ms against 6.3 ms for reducing a reshaped window view and 2.3 ms
+for argmax over copied windows (measured, one thread). New arrays take the input's memory layout
+(``alloc_like_layout``), so the batch-innermost layout of convolution outputs flows through.
 """
 
 from __future__ import annotations
@@ -47,13 +49,40 @@ def _offsets(kernel, stride, dilation, out_hw):
             yield i * kw + j, (slice(None), slice(None), rows, cols)
 
 
+def alloc_like_layout(x, shape, fill=None):
+    """A new (N, C, H, W) array of ``shape`` laid out in memory like ``x`` (e.g. batch-innermost
+    after a convolution), so slices of both walk memory the same way. ``fill`` None: empty."""
+    xp = get_array_module(x)
+    order = sorted(range(x.ndim), key=lambda d: -x.strides[d])  # outermost axis first
+    mem_shape = tuple(shape[d] for d in order)
+    out = (xp.empty(mem_shape, dtype=x.dtype) if fill is None
+           else xp.full(mem_shape, fill, dtype=x.dtype))
+    inverse = sorted(range(x.ndim), key=order.__getitem__)
+    return out.transpose(inverse)
+
+
+def match_layout(a, like):
+    """``a`` itself when its memory order matches ``like``'s, else a copy laid out like ``like``.
+
+    NOTE: a gradient arriving in another layout (e.g. NCHW from a Flatten's backward, against
+    a batch-innermost feature map) made pooling's backward 4-8× slower; one copy fixes it.
+    """
+    def order(t):
+        return sorted(range(t.ndim), key=lambda d: -t.strides[d])
+
+    if a.shape != like.shape or order(a) == order(like):
+        return a
+    out = alloc_like_layout(like, a.shape)
+    out[...] = a
+    return out
+
+
 def _pad(x, padding, value):
     ph, pw = padding
     if not (ph or pw):
         return x
-    xp = get_array_module(x)
     n, c, h, w = x.shape
-    out = xp.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    out = alloc_like_layout(x, (n, c, h + 2 * ph, w + 2 * pw), value)
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
@@ -63,36 +92,54 @@ def _unpad(g, padding, shape):
     return g[:, :, ph:ph + shape[2], pw:pw + shape[3]] if (ph or pw) else g
 
 
+def _tiles(kernel, stride, padding, dilation, shape) -> bool:
+    """True when the windows tile the input exactly (each pixel in exactly one window)."""
+    return (tuple(kernel) == tuple(stride) and not any(padding) and tuple(dilation) == (1, 1)
+            and shape[2] % kernel[0] == 0 and shape[3] % kernel[1] == 0)
+
+
 class MaxPool2d(Function):
     """Max over each window; backward routes the gradient to the window's first maximum."""
 
+    # NOTE: forward keeps only the running maximum (one ``maximum`` per kernel offset, NaN
+    # propagating as in PyTorch); backward finds each window's first maximum again by equality,
+    # scanning offsets in row-major order. Tracking argmax indices in forward was 10× slower.
+    # A window holding NaN outputs NaN (as PyTorch) but passes no gradient (PyTorch sends it to
+    # the NaN); use detect_anomaly() to find where the NaN came from.
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
         out_hw = _geometry(x, kernel, stride, padding, dilation, "MaxPool2d")
         xpad = _pad(x, padding, -xp.inf)
-        best = index = None
-        for k, where in _offsets(kernel, stride, dilation, out_hw):
-            v = xpad[where]
-            if best is None:
-                best = v.copy()
-                small = kernel[0] * kernel[1] <= 255
-                index = xp.zeros(best.shape, dtype=xp.uint8 if small else xp.int32)
-                continue
-            # NOTE: strictly greater keeps the first maximum (PyTorch's choice, which matters
-            # after ReLU where whole windows tie at 0); NaN wins, as in PyTorch.
-            better = (v > best) | (v != v)
-            xp.copyto(best, v, where=better)
-            xp.copyto(index, k, where=better)
-        self.index, self.x_shape, self.xpad_shape, self.dtype = index, x.shape, xpad.shape, x.dtype
+        out = None
+        for _, where in _offsets(kernel, stride, dilation, out_hw):
+            if out is None:
+                out = xpad[where].copy(order="K")
+            else:
+                xp.maximum(out, xpad[where], out=out)
+        self.xpad, self.out, self.x_shape = xpad, out, x.shape
         self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
-        return best
+        return out
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        gx = xp.zeros(self.xpad_shape, dtype=gy.dtype)
-        zero = gy.dtype.type(0)
-        for k, where in _offsets(self.kernel, self.stride, self.dilation, gy.shape[2:]):
-            gx[where] += xp.where(self.index == k, gy, zero)
+        xpad, out = self.xpad, self.out
+        gy = match_layout(gy, out)
+        tiles = _tiles(self.kernel, self.stride, self.padding, self.dilation, self.x_shape)
+        gx = alloc_like_layout(xpad, xpad.shape, None if tiles else 0)
+        taken = None
+        offsets = list(_offsets(self.kernel, self.stride, self.dilation, gy.shape[2:]))
+        for k, where in offsets:
+            first = xpad[where] == out
+            if taken is None:
+                taken = first
+            else:
+                first = first > taken  # a maximum not already taken by an earlier offset
+                if k < len(offsets) - 1:
+                    taken |= first
+            if tiles:  # each pixel belongs to one window: write, no zero-fill, no add
+                xp.multiply(gy, first, out=gx[where])
+            else:
+                gx[where] += gy * first
         return _unpad(gx, self.padding, self.x_shape)
 
 
@@ -107,7 +154,7 @@ class AvgPool2d(Function):
         total = None
         for _, where in _offsets(kernel, stride, (1, 1), out_hw):
             if total is None:
-                total = xpad[where].copy()
+                total = xpad[where].copy(order="K")
             else:
                 total += xpad[where]
         if count_include_pad or not (padding[0] or padding[1]):
@@ -116,14 +163,18 @@ class AvgPool2d(Function):
             ones = _pad(xp.ones((1, 1) + x.shape[2:], dtype=x.dtype), padding, 0)
             count = sum(ones[where] for _, where in _offsets(kernel, stride, (1, 1), out_hw))
             scale = 1.0 / count
-        self.scale, self.x_shape, self.xpad_shape = scale, x.shape, xpad.shape
+        self.scale, self.x_shape, self.xpad = scale, x.shape, xpad
         self.kernel, self.stride, self.padding = kernel, stride, padding
-        return total * scale
+        total *= scale
+        return total
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        g = gy * self.scale
-        gx = xp.zeros(self.xpad_shape, dtype=gy.dtype)
+        g = match_layout(gy, self.xpad[:, :, :gy.shape[2], :gy.shape[3]]) * self.scale
+        tiles = _tiles(self.kernel, self.stride, self.padding, (1, 1), self.x_shape)
+        gx = alloc_like_layout(self.xpad, self.xpad.shape, None if tiles else 0)
         for _, where in _offsets(self.kernel, self.stride, (1, 1), gy.shape[2:]):
-            gx[where] += g
+            if tiles:
+                gx[where] = g
+            else:
+                gx[where] += g
         return _unpad(gx, self.padding, self.x_shape)
