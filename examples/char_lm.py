@@ -1,6 +1,6 @@
 """Character-level language model on a bundled public-domain text (Shakespeare, Coriolanus).
 
-Embedding → 2-layer LSTM → Linear over the vocabulary, trained with truncated BPTT (the
+nn.Embedding → 2-layer nn.LSTM → Linear over the vocabulary, trained with truncated BPTT (the
 state is carried across chunks and detached), per-step cross-entropy averaged over time, and
 gradient clipping; then samples text. Run:  PYTHONPATH=src python examples/char_lm.py
 """
@@ -10,20 +10,16 @@ import math
 import numpy as np
 
 import glassgrad as gg
-from glassgrad import nn, optim
-from glassgrad.data.bptt import BPTTLoader, detach_state
-from glassgrad.data.text import CharVocab, load_text
-from glassgrad.nn.embedding import Embedding
+from glassgrad import data, nn, optim
 from glassgrad.nn.functional import cross_entropy
-from glassgrad.nn.recurrent import LSTM
 from glassgrad.nn.rnn_utils import sequence_loss
 
 
 class CharLM(nn.Module):
     def __init__(self, vocab_size, embed=32, hidden=128, layers=2, dropout=0.1):
         super().__init__()
-        self.embed = Embedding(vocab_size, embed)
-        self.lstm = LSTM(embed, hidden, num_layers=layers, dropout=dropout)
+        self.embed = nn.Embedding(vocab_size, embed)
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, dropout=dropout)
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(self, ids, state=None):  # ids (T, B) → logits (T, B, V)
@@ -48,17 +44,17 @@ def sample(model, vocab, start="MENENIUS:\n", length=200, temperature=0.8, seed=
 
 def main(epochs=15, seed=0):
     gg.manual_seed(seed)
-    text = load_text()
-    vocab = CharVocab(text)
+    text = data.load_text()
+    vocab = data.CharVocab(text)
     ids = vocab.encode(text)
-    loader = BPTTLoader(ids, batch_size=32, bptt_len=64)
+    loader = data.BPTTLoader(ids, batch_size=32, bptt_len=64)
     model = CharLM(len(vocab))
     opt = optim.Adam(model.parameters(), lr=5e-3)
     print(f"{len(text)} characters, {len(vocab)} distinct; {loader}")
     for epoch in range(epochs):
         state, total = None, 0.0
         for x, y in loader:
-            state = detach_state(state)
+            state = data.detach_state(state)
             logits, state = model(x, state)
             loss = sequence_loss(cross_entropy, logits, y)
             opt.zero_grad()

@@ -9,25 +9,20 @@ import argparse
 
 import glassgrad as gg
 import glassgrad.nn.functional as F
-from glassgrad import nn
+from glassgrad import data, nn
 from glassgrad.data import DataLoader, TensorDataset, train_test_split
-from glassgrad.data.digits import load_digits
-from glassgrad.data.transforms import RandomShift
-from glassgrad.nn.conv import Conv2d
-from glassgrad.nn.flatten import Flatten
-from glassgrad.nn.pooling import MaxPool2d
 
 
 def build_model():
     """Two conv + pool stages, then a small classifier. Shapes for one 1×8×8 digit in comments."""
     return nn.Sequential(
-        Conv2d(1, 32, kernel_size=3, padding=1),   # 32×8×8
+        nn.Conv2d(1, 32, kernel_size=3, padding=1),   # 32×8×8
         nn.ReLU(),
-        MaxPool2d(2),                              # 32×4×4
-        Conv2d(32, 64, kernel_size=3, padding=1),  # 64×4×4
+        nn.MaxPool2d(2),                              # 32×4×4
+        nn.Conv2d(32, 64, kernel_size=3, padding=1),  # 64×4×4
         nn.ReLU(),
-        MaxPool2d(2),                              # 64×2×2
-        Flatten(),                                 # 256
+        nn.MaxPool2d(2),                              # 64×2×2
+        nn.Flatten(),                                 # 256
         nn.Linear(256, 128),
         nn.ReLU(),
         nn.Linear(128, 10),                        # one score per digit
@@ -46,12 +41,13 @@ def main(epochs=15, batch_size=64, lr=5e-3, seed=0, augment=False, verbose=True)
     gg.manual_seed(seed)
 
     # 1. Data: 1797 images (1, 8, 8) in [0, 1]; 75% to train, 25% held out for the test.
-    X, y = load_digits()
+    X, y = data.load_digits()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
                                                         seed=seed)
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size, shuffle=True,
                         seed=seed)
-    shift = RandomShift(max_shift=1)  # optional augmentation: move each digit up to one pixel
+    # optional augmentation: move each digit by up to one pixel
+    shift = data.transforms.RandomShift(max_shift=1)
     # (it regularises: worth it for longer runs, e.g. --epochs 40 --augment)
 
     # 2. Model and optimizer.

@@ -13,24 +13,20 @@ import time
 
 import glassgrad as gg
 import glassgrad.nn.functional as F
-from glassgrad import nn
+from glassgrad import data, nn
 from glassgrad.data import MNIST, DataLoader
-from glassgrad.data.transforms import Normalize
-from glassgrad.nn.conv import Conv2d
-from glassgrad.nn.flatten import Flatten
-from glassgrad.nn.pooling import MaxPool2d
 
 
 def lenet5():
     """LeCun et al. (1998), with ReLU and max-pooling. Shapes for one 1×28×28 image."""
     return nn.Sequential(
-        Conv2d(1, 6, kernel_size=5, padding=2),    # 6×28×28
+        nn.Conv2d(1, 6, kernel_size=5, padding=2),    # 6×28×28
         nn.ReLU(),
-        MaxPool2d(2),                              # 6×14×14
-        Conv2d(6, 16, kernel_size=5),              # 16×10×10
+        nn.MaxPool2d(2),                              # 6×14×14
+        nn.Conv2d(6, 16, kernel_size=5),              # 16×10×10
         nn.ReLU(),
-        MaxPool2d(2),                              # 16×5×5
-        Flatten(),                                 # 400
+        nn.MaxPool2d(2),                              # 16×5×5
+        nn.Flatten(),                                 # 400
         nn.Linear(400, 120),
         nn.ReLU(),
         nn.Linear(120, 84),
@@ -67,7 +63,7 @@ def main():
         train = gg.data.Subset(train, range(min(args.limit, len(train))))
     gg.manual_seed(args.seed)
     loader = DataLoader(train, batch_size=64, shuffle=True, seed=args.seed)
-    normalize = Normalize(mean=0.1307, std=0.3081)  # MNIST's pixel mean and std
+    normalize = data.transforms.Normalize(mean=0.1307, std=0.3081)  # MNIST's pixel mean and std
 
     # 2. Model and optimizer (the classic SGD with momentum).
     model = lenet5()

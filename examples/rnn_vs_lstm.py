@@ -13,7 +13,6 @@ import glassgrad as gg
 from glassgrad import nn, optim
 from glassgrad.data import DataLoader, TensorDataset, make_adding_problem
 from glassgrad.nn.functional import mse_loss
-from glassgrad.nn.recurrent import LSTM, RNN
 
 
 class Regressor(nn.Module):
@@ -31,7 +30,7 @@ def train(kind, T=50, hidden=32, epochs=20, seed=0):
     gg.manual_seed(seed)
     X, y = make_adding_problem(3000, seq_len=T, seed=seed)
     X_te, y_te = make_adding_problem(500, seq_len=T, seed=seed + 1)
-    cls = {"RNN": RNN, "LSTM": LSTM}[kind]
+    cls = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind]
     model = Regressor(cls(2, hidden, batch_first=True), hidden)
     opt = optim.Adam(model.parameters(), lr=1e-2)
     loader = DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True, seed=seed)

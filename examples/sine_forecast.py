@@ -1,6 +1,6 @@
-"""Noisy sine forecasting with an LSTM (many-to-many regression, truncated BPTT).
+"""Noisy sine forecasting with an nn.LSTM (many-to-many regression, truncated BPTT).
 
-A long noisy sine wave is cut into chunks (``BPTTLoader``); the LSTM predicts the next clean
+A long noisy sine wave is cut into chunks (``data.BPTTLoader``); the nn.LSTM predicts the next clean
 value at every step, the per-step squared errors are averaged over time, and the state is
 carried (detached) from chunk to chunk. Run:  PYTHONPATH=src python examples/sine_forecast.py
 """
@@ -8,17 +8,15 @@ carried (detached) from chunk to chunk. Run:  PYTHONPATH=src python examples/sin
 import numpy as np
 
 import glassgrad as gg
-from glassgrad import nn, optim
-from glassgrad.data.bptt import BPTTLoader, detach_state
+from glassgrad import data, nn, optim
 from glassgrad.nn.functional import mse_loss
-from glassgrad.nn.recurrent import LSTM
 from glassgrad.nn.rnn_utils import sequence_loss
 
 
 class Forecaster(nn.Module):
     def __init__(self, hidden=32):
         super().__init__()
-        self.lstm, self.head = LSTM(1, hidden), nn.Linear(hidden, 1)
+        self.lstm, self.head = nn.LSTM(1, hidden), nn.Linear(hidden, 1)
 
     def forward(self, x, state=None):
         out, state = self.lstm(x, state)  # out (T, B, hidden)
@@ -31,13 +29,13 @@ def main(epochs=15, seed=0):
     t = np.arange(4001) * 0.1
     clean = np.sin(t)
     noisy = clean + 0.1 * rng.standard_normal(t.shape)
-    loader = BPTTLoader(noisy[:-1, None], batch_size=8, bptt_len=50, targets=clean[1:, None])
+    loader = data.BPTTLoader(noisy[:-1, None], batch_size=8, bptt_len=50, targets=clean[1:, None])
     model = Forecaster()
     opt = optim.Adam(model.parameters(), lr=1e-2)
     for epoch in range(epochs):
         state, total = None, 0.0
         for x, y in loader:
-            state = detach_state(state)  # truncated BPTT: keep the value, cut the graph
+            state = data.detach_state(state)  # truncated BPTT: keep the value, cut the graph
             pred, state = model(x, state)
             loss = sequence_loss(mse_loss, pred, y)  # (1/T) Σ_t E_t, then mean over batch
             opt.zero_grad()

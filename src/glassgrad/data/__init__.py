@@ -7,10 +7,12 @@
     for xb, yb in loader: ...                             # Tensors (32, 2) float32, (32,) int64
 """
 
+from . import transforms
 from .bptt import BPTTLoader, detach_state
 from .bucketing import BucketBatchSampler, BucketLoader, pad_batch
 from .dataloader import DataLoader, default_collate
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .digits import Digits, load_digits
 from .download import DownloadError, check_file, download_file, file_digest
 from .features import KBinsDiscretizer, PolynomialFeatures
 from .idx import IDXFormatError, read_idx, write_idx
@@ -48,5 +50,5 @@ __all__ = [
     "download_file", "check_file", "file_digest", "DownloadError", "load_csv",
     "MinMaxScaler", "StandardScaler", "OneHotEncoder", "KBinsDiscretizer", "PolynomialFeatures",
     "NotFittedError", "BPTTLoader", "detach_state", "BucketBatchSampler", "BucketLoader",
-    "pad_batch", "CharVocab", "load_text",
+    "pad_batch", "CharVocab", "load_text", "Digits", "load_digits", "transforms",
 ]

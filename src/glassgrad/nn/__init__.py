@@ -22,8 +22,10 @@ from .activation import (  # noqa: F401
     Threshold,
 )
 from .containers import ModuleDict, ModuleList, Sequential  # noqa: F401
+from .conv import Conv1d, Conv2d, fully_convolutional  # noqa: F401
 from .dropout import Dropout  # noqa: F401, E402
 from .embedding import Embedding  # noqa: F401
+from .flatten import Flatten, Unflatten  # noqa: F401
 from .hooks import RemovableHandle  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
 from .loss import (  # noqa: F401, E402
@@ -38,6 +40,15 @@ from .loss import (  # noqa: F401, E402
 from .module import Module  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401, E402
 from .parameter import Parameter  # noqa: F401
+from .pooling import (  # noqa: F401
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    GlobalAvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from .recurrent import GRU, LSTM, RNN, RNNBase  # noqa: F401
 from .rnn_cells import GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .state import StateDictError  # noqa: F401

@@ -15,6 +15,18 @@ from ..functional import where
 from ..ops import activation as A
 from ..ops import elementwise as E
 from ..tensor import Tensor
+from .conv_functional import (  # noqa: F401  (convolution and pooling)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_output_shape,
+    global_avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from .loss_functional import (  # noqa: F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
