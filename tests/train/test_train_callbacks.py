@@ -184,6 +184,13 @@ def test_early_stopping_follows_keras_counting(values, kw, epochs, best):
     assert es.stopped_epoch == (epochs - 1 if epochs < len(values) else None)
 
 
+@pytest.mark.parametrize("kw", [{"patience": "x"}, {"patience": -1}, {"patience": 2.5},
+                                {"min_delta": "0.1"}, {"start_from_epoch": -2}])
+def test_early_stopping_rejects_bad_arguments_by_name(kw):
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        train.EarlyStopping(**kw)
+
+
 def test_early_stopping_restores_first_epoch_when_nothing_improves():
     n, es, w = _drive([float("nan")] * 4, patience=2)   # NaN never counts as an improvement
     assert n == 2 and w == 0   # wait reaches patience at epoch 1 (never stops at epoch 0)

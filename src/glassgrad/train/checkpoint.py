@@ -106,9 +106,12 @@ class EarlyStopping(_Monitor):
                  mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = True, start_from_epoch: int = 0,
                  verbose: int = 0):
+        for key, v in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise ValueError(f"EarlyStopping: {key} must be an integer >= 0, got {v!r}.")
+        if not isinstance(min_delta, (int, float)) or isinstance(min_delta, bool):
+            raise ValueError(f"EarlyStopping: min_delta must be a number, got {min_delta!r}.")
         super().__init__(monitor, mode, min_delta)
-        if patience < 0 or start_from_epoch < 0:
-            raise ValueError("EarlyStopping: patience and start_from_epoch must be >= 0.")
         self.patience, self.baseline = int(patience), baseline
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
         self.verbose = verbose
