@@ -43,6 +43,13 @@ def test_default_run_as_a_subprocess(tmp_path):
     assert {"curves.png", "decision_boundary.png", "layer_dynamics.png"} <= names
 
 
+def test_python_dash_m_glassgrad_runs_the_cli(tmp_path):
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.run([sys.executable, "-m", "glassgrad", "--help"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0 and "train" in proc.stdout and "explain" in proc.stdout
+
+
 def test_help_lists_both_subcommands():
     env = {**os.environ, "PYTHONPATH": SRC}
     proc = subprocess.run([sys.executable, "-m", "glassgrad.cli", "--help"],
@@ -138,6 +145,10 @@ BAD = [
     ('[callbacks.early_stop]\n', "unknown config key 'callbacks.early_stop'"),
     ('[data]\nn_samples = 10\nnoise = 0.1\nvalidation_split = 0.0\n', None),
     ('[data\n', "not valid TOML"),
+    ('[callbacks.early_stopping]\npatience = "x"\n',
+     r"^glassgrad train: error: \[callbacks.early_stopping\] EarlyStopping: patience must be"),
+    ('[callbacks.lr_scheduler]\nname = "StepLR"\n',
+     r"\[callbacks.lr_scheduler\] StepLR: .*step_size"),
 ]
 
 

@@ -69,6 +69,25 @@ def test_cross_entropy_probability_targets_and_spatial_match_torch():
     _both(F.cross_entropy, TF.cross_entropy, [x4, y4])
 
 
+def test_cross_entropy_default_ignore_index_and_weighted_probability_targets_match_torch():
+    labels = np.array([0, -100, 1, -100, 2, 0])  # PyTorch's default ignore_index is -100
+    _both(F.cross_entropy, TF.cross_entropy, [LOGITS, labels])
+    p = rng.random((6, 4))
+    p /= p.sum(1, keepdims=True)
+    _both(lambda x, y: F.cross_entropy(x, y, weight=W, label_smoothing=0.3),
+          lambda x, y: TF.cross_entropy(x, y, weight=torch.tensor(W, dtype=torch.float32),
+                                        label_smoothing=0.3), [LOGITS, p])
+
+
+def test_all_targets_ignored_gives_nan_mean_like_torch():
+    labels = np.full(6, -100)
+    expected = TF.cross_entropy(torch.tensor(LOGITS), torch.tensor(labels)).item()
+    assert np.isnan(expected)  # PyTorch: 0 / 0
+    assert np.isnan(F.cross_entropy(gg.tensor(LOGITS), gg.tensor(labels)).item())
+    assert np.isnan(F.nll_loss(gg.tensor(LOGITS), gg.tensor(labels)).item())
+    assert F.cross_entropy(gg.tensor(LOGITS), gg.tensor(labels), reduction="sum").item() == 0
+
+
 def test_nll_loss_matches_torch():
     logp = np.log(np.exp(LOGITS) / np.exp(LOGITS).sum(1, keepdims=True))
     _both(F.nll_loss, TF.nll_loss, [logp, LABELS])

@@ -108,7 +108,8 @@ def test_early_stopping_restores_the_best_epoch_weights():
     val = h.history["val_loss"]
     best = int(np.argmin(val))
     assert es.stopped_epoch is not None and len(h.epoch) < 2000   # it did overfit and stop
-    assert es.best_epoch == best == h.restored_epoch and len(val) == best + 1 + 30 + 1
+    # Keras: patience=30 stops at the 30th epoch in a row without improvement
+    assert es.best_epoch == best == h.restored_epoch and len(val) == best + 1 + 30
     assert val[-1] > val[best]
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v.data, snaps[best][k], err_msg=k)
@@ -133,6 +134,66 @@ def test_early_stopping_restores_even_when_epochs_run_out_and_modes():
     with pytest.raises(KeyError, match="val_loss"):
         train.fit(model, "mse", "sgd", (X, y), epochs=1, verbose=0,
                   callbacks=[train.EarlyStopping()])
+
+
+class _Model:
+    """Just enough of a model for EarlyStopping driven by hand."""
+
+    def __init__(self):
+        self.stop_training, self.w = False, 0
+
+    def state_dict(self):
+        return {"w": np.array(self.w)}
+
+    def load_state_dict(self, state):
+        self.w = int(state["w"])
+
+
+def _drive(values, **kw):
+    """Feed monitored values to EarlyStopping as fit would; weights w = the epoch index.
+    Returns (epochs run, callback, restored w)."""
+    model, es = _Model(), train.EarlyStopping(monitor="loss", **kw)
+    es.set_model(model)
+    es.on_train_begin()
+    for epoch, v in enumerate(values):
+        model.w = epoch
+        es.on_epoch_end(epoch, {"loss": v})
+        if model.stop_training:
+            break
+    es.on_train_end()
+    return epoch + 1, es, model.w
+
+
+# Expected values worked by hand from Keras 3's EarlyStopping (keras/src/callbacks/
+# early_stopping.py): wait += 1 each epoch; an improvement resets it (only if it also beats the
+# baseline) and never stops; otherwise stop when wait >= patience and epoch > 0.
+@pytest.mark.parametrize("values, kw, epochs, best", [
+    ([1.0, 0.9, 0.95, 0.96, 0.97, 0.5], {"patience": 3}, 5, 1),
+    ([1.0, 0.9, 0.95, 0.96, 0.97, 0.5], {"patience": 1}, 3, 1),
+    ([1.0, 0.9, 0.95, 0.96, 0.97, 0.5], {"patience": 0}, 3, 1),
+    ([1.0, 0.9, 0.8, 0.7, 0.6], {"patience": 1, "min_delta": 0.15}, 2, 0),
+    ([1.0, 0.8, 0.7, 0.6, 0.5], {"patience": 1, "min_delta": 0.15}, 3, 1),
+    ([1.0, 1.0, 1.0, 1.0], {"patience": 2, "baseline": 0.5}, 2, 0),
+    ([1.0, 0.4, 0.45, 0.46, 0.3], {"patience": 2, "baseline": 0.5}, 4, 1),
+    ([5.0, 1.0, 2.0, 3.0, 4.0, 5.0], {"patience": 2, "start_from_epoch": 2}, 5, 2),
+    ([0.3, 0.2, 0.1], {"patience": 0, "mode": "max"}, 2, 0),
+])
+def test_early_stopping_follows_keras_counting(values, kw, epochs, best):
+    n, es, w = _drive(values, **kw)
+    assert n == epochs and es.best_epoch == best and w == best
+    assert es.stopped_epoch == (epochs - 1 if epochs < len(values) else None)
+
+
+@pytest.mark.parametrize("kw", [{"patience": "x"}, {"patience": -1}, {"patience": 2.5},
+                                {"min_delta": "0.1"}, {"start_from_epoch": -2}])
+def test_early_stopping_rejects_bad_arguments_by_name(kw):
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        train.EarlyStopping(**kw)
+
+
+def test_early_stopping_restores_first_epoch_when_nothing_improves():
+    n, es, w = _drive([float("nan")] * 4, patience=2)   # NaN never counts as an improvement
+    assert n == 2 and w == 0   # wait reaches patience at epoch 1 (never stops at epoch 0)
 
 
 def test_model_checkpoint_best_only_and_roundtrip(tmp_path):

@@ -47,6 +47,26 @@ def test_multiclass_scores_labels_onehot():
     assert M.precision(y, scores, average="micro") == pytest.approx(0.6)
 
 
+def test_macro_average_over_labels_present_like_sklearn():
+    # labels {0, 2} (no class 1): scikit-learn averages over the 2 present labels
+    t, p = [0, 2, 2], [0, 2, 0]
+    # class 0: P = 1/2, R = 1/1; class 2: P = 1/1, R = 1/2; F1 = 2/3 for both
+    assert M.precision(t, p, average="macro") == pytest.approx(0.75)
+    assert M.recall(t, p, average="macro") == pytest.approx(0.75)
+    assert M.f1_score(t, p, average="macro") == pytest.approx(2 / 3)
+    # with num_classes every class counts (class 1 scores 0, as labels=[0, 1, 2] in sklearn)
+    assert M.precision(t, p, average="macro", num_classes=3) == pytest.approx(0.5)
+
+
+def test_r2_of_a_constant_target_is_finite_like_sklearn():
+    assert M.r2_score([1.0, 1.0, 1.0], [1.0, 1.0, 1.0]) == 1.0
+    assert M.r2_score([1.0, 1.0, 1.0], [1.0, 2.0, 1.0]) == 0.0
+    t = np.array([[1.0, 3.0], [1.0, -0.5], [1.0, 2.0]])
+    p = np.array([[1.0, 2.5], [1.0, 0.0], [1.0, 2.0]])
+    ss_tot = ((t[:, 1] - t[:, 1].mean()) ** 2).sum()
+    assert M.r2_score(t, p) == pytest.approx((1.0 + 1 - 0.5 / ss_tot) / 2)
+
+
 def test_zero_division_is_zero():
     assert M.precision([1, 1, 0], [0.1, 0.2, 0.3]) == 0.0  # nothing predicted positive
 

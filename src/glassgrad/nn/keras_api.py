@@ -25,8 +25,13 @@ class KerasMethods:
         """Train on ``x`` (arrays with ``y``, a Dataset or a DataLoader); returns a ``History``.
 
         Keyword arguments are those of ``glassgrad.train.fit`` (epochs, batch_size, val,
-        validation_split, callbacks, stop_when, verbose, seed, ...).
+        validation_split, callbacks, stop_when, verbose, seed, ...); Keras's
+        ``validation_data=(X_val, y_val)`` is accepted as ``val``.
         """
+        if "validation_data" in kwargs:
+            if kwargs.get("val") is not None:
+                raise TypeError("fit: pass validation_data=... or val=..., not both.")
+            kwargs["val"] = kwargs.pop("validation_data")
         return _train().fit(self, train=x if y is None else (x, y), **kwargs)
 
     def evaluate(self, x, y=None, **kwargs):

@@ -133,6 +133,12 @@ def _class_weights(input, weight):
     return w.reshape((1, -1) + (1,) * (input.ndim - 2))
 
 
+def _inverse(denom) -> float:
+    """1/denom for the weighted "mean"; NaN when every target is ignored (0/0, as PyTorch)."""
+    denom = float(denom)
+    return 1.0 / denom if denom else float("nan")
+
+
 def _unbatched(input, target):
     if input.ndim == 1:  # a single sample (C,)
         input = input.reshape(1, -1)
@@ -182,7 +188,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     if squeeze and reduction == "none":
         return loss.reshape(())
     if reduction == "mean" and denom is not None:
-        return loss.sum() * (1.0 / float(denom))
+        return loss.sum() * _inverse(denom)
     return _reduce(loss, reduction, "cross_entropy")
 
 
@@ -200,7 +206,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     if squeeze and reduction == "none":
         return loss.reshape(())
     if reduction == "mean":
-        return loss.sum() * (1.0 / float(q.sum()))
+        return loss.sum() * _inverse(q.sum())
     return _reduce(loss, reduction, "nll_loss")
 
 

@@ -29,8 +29,10 @@ def _call(what: str, fn, section: str, **kwargs):
     except ConfigError:
         raise
     except (TypeError, ValueError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else exc
-        raise ConfigError(f"{what}: {msg}") from None
+        msg = str(exc.args[0] if exc.args else exc)
+        # name the config section; do not repeat a class name the message already starts with
+        msg = msg if msg.startswith(f"{what}:") else f"{what}: {msg}"
+        raise ConfigError(f"[{section}] {msg}") from None
 
 
 # ---------------------------------------------------------------- data

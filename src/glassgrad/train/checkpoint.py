@@ -86,11 +86,12 @@ class EarlyStopping(_Monitor):
 
     Args:
         monitor: log key to watch (``"val_loss"``, ``"val_accuracy"``, ``"loss"``, ...).
-        patience: epochs without improvement before stopping (0: stop at the first one).
+        patience: stop at the end of the ``patience``-th epoch in a row without improvement
+            (Keras's count; 0 and 1 both stop at the first such epoch, never at epoch 0).
         min_delta: an improvement smaller than this does not count.
         mode: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracy/precision/recall/f1/r2).
-        baseline: keep training only while the monitored value beats this (counts as the
-            initial best for patience).
+        baseline: the patience counter restarts only on epochs that beat this value, so
+            training stops after ``patience`` epochs unless the model gets past it.
         restore_best_weights: at the end of training, WHATEVER ended it (this callback, another
             one, the last epoch, Ctrl-C), load the weights of the best epoch. Default True
             (NOTE: Keras's default is False; ours is True because it is what users want).
@@ -105,9 +106,12 @@ class EarlyStopping(_Monitor):
                  mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = True, start_from_epoch: int = 0,
                  verbose: int = 0):
+        for key, v in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise ValueError(f"EarlyStopping: {key} must be an integer >= 0, got {v!r}.")
+        if not isinstance(min_delta, (int, float)) or isinstance(min_delta, bool):
+            raise ValueError(f"EarlyStopping: min_delta must be a number, got {min_delta!r}.")
         super().__init__(monitor, mode, min_delta)
-        if patience < 0 or start_from_epoch < 0:
-            raise ValueError("EarlyStopping: patience and start_from_epoch must be >= 0.")
         self.patience, self.baseline = int(patience), baseline
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
         self.verbose = verbose
@@ -119,18 +123,24 @@ class EarlyStopping(_Monitor):
         self.stopped_epoch = self.restored_epoch = None
 
     def on_epoch_end(self, epoch, logs=None):
+        # NOTE: Keras's algorithm step for step: ``wait`` counts epochs since the last
+        # improvement, so patience=3 stops at the 3rd epoch in a row without one.
         if epoch < self.start_from_epoch:
             return
         value = self._value(logs)
-        use_baseline = self.best_epoch is None and self.baseline is not None
-        reference = float(self.baseline) if use_baseline else self.best
-        if self._improved(value, reference):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+        if self.restore_best_weights and self.best_weights is None:
+            # if nothing ever improves (NaN, or never beating the baseline) restore this epoch
+            self.best_weights, self.best_epoch = snapshot_weights(self.model), epoch
+        self.wait += 1
+        if self._improved(value, self.best):
+            self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = snapshot_weights(self.model)
+            # the wait restarts only when the value beats both the best and the baseline
+            if self.baseline is None or self._improved(value, float(self.baseline)):
+                self.wait = 0
             return
-        self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
             self.model._stop_reason = (f"EarlyStopping: {self.monitor} did not improve for "

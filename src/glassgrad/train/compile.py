@@ -6,6 +6,8 @@ Names are resolved here, for ``compile``, ``fit`` and the CLI's config files:
   ``"bce_with_logits"``, ``"cross_entropy"``/``"categorical_crossentropy"``/
   ``"sparse_categorical_crossentropy"``, ``"nll"``, or any ``glassgrad.nn`` loss class name
   (``"MSELoss"``); a loss instance or any callable ``loss(output, target) -> Tensor`` passes.
+  NOTE: the cross-entropy names (Keras's included) take LOGITS, as PyTorch's CrossEntropyLoss
+  (Keras's ``from_logits=True``): end the model with a Linear layer, not Softmax.
 * optimizers: ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"`` or a
   ``glassgrad.optim`` class name, built on ``model.parameters()`` with the class defaults; an
   optimizer class is instantiated the same way; an optimizer instance passes.

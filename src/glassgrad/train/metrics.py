@@ -110,6 +110,11 @@ def _prf(y_true, y_pred, average, pos_label, threshold, from_logits, num_classes
         cm = np.pad(cm, (0, k - cm.shape[0]))
     tp = np.diag(cm)
     pred, true = cm.sum(axis=0), cm.sum(axis=1)
+    if average == "macro" and num_classes is None:
+        # NOTE: as scikit-learn, average over the labels present in y_true or y_pred only, so
+        # a label id that never occurs (classes {0, 2}) does not count as a 0 score
+        seen = (pred > 0) | (true > 0)
+        tp, pred, true = tp[seen], pred[seen], true[seen]
     if average == "micro":
         tp, pred, true = tp.sum(), pred.sum(), true.sum()
     elif average == "binary":
@@ -125,7 +130,9 @@ def precision(y_true, y_pred, average: str = "binary", pos_label: int = 1,
     """TP / (TP + FP): of the samples predicted positive, the fraction that are.
 
     ``average="binary"`` scores class ``pos_label``; ``"macro"`` is the unweighted mean over
-    classes; ``"micro"`` pools all classes (equals accuracy for single-label problems).
+    classes (those in ``range(num_classes)``, or else the labels present in y_true or y_pred,
+    as scikit-learn); ``"micro"`` pools all classes (equals accuracy for single-label problems).
+    A ratio with a zero denominator counts as 0 (scikit-learn's ``zero_division=0``).
     """
     return float(np.mean(_prf(y_true, y_pred, average, pos_label, threshold, from_logits,
                               num_classes)[0]))
@@ -170,14 +177,18 @@ def mean_absolute_error(y_true, y_pred) -> float:
 def r2_score(y_true, y_pred) -> float:
     """Coefficient of determination 1 - SS_res / SS_tot (per output column, then averaged).
 
-    1 is a perfect fit, 0 is no better than predicting the mean; a constant target gives NaN.
+    1 is a perfect fit, 0 is no better than predicting the mean. A constant target column
+    scores 1 if predicted exactly and 0 otherwise (scikit-learn's ``force_finite=True``), so
+    the metric never turns into NaN or −inf in the logs.
     """
     t, p = _reg(y_true, y_pred, "r2_score")
     t2, p2 = t.reshape(len(t), -1), p.reshape(len(p), -1)
     ss_res = ((t2 - p2) ** 2).sum(axis=0)
     ss_tot = ((t2 - t2.mean(axis=0)) ** 2).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.mean(1.0 - ss_res / ss_tot))
+    flat = ss_tot == 0
+    r2 = 1.0 - ss_res / np.where(flat, 1.0, ss_tot)
+    r2[flat] = np.where(ss_res[flat] == 0, 1.0, 0.0)
+    return float(np.mean(r2))
 
 
 # name -> (function, takes threshold/from_logits, fixed keyword arguments)
