@@ -191,3 +191,17 @@ def test_history_plot_and_json(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_mpl)
     with pytest.raises(ImportError, match=r"pip install 'glassgrad\[viz\]'"):
         h.plot()
+
+
+def test_a_softmax_output_layer_before_cross_entropy_is_refused():
+    """CrossEntropyLoss takes logits: a Softmax layer in front would squash twice, silently."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1))
+    X = np.zeros((4, 2), np.float32)
+    y = np.array([0, 1, 2, 0])
+    with pytest.raises(ValueError, match="ends in Softmax.*logits"):
+        train.fit(model, nn.CrossEntropyLoss(), "sgd", train=(X, y), epochs=1,
+                            verbose=0)
+    with pytest.raises(ValueError, match="ends in Sigmoid"):
+        train.fit(nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()),
+                            nn.BCEWithLogitsLoss(), "sgd",
+                            train=(X, np.zeros((4, 1), np.float32)), epochs=1, verbose=0)

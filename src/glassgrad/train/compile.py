@@ -88,6 +88,28 @@ def is_class_index_loss(loss) -> bool:
     return "crossentropy" in name and "bce" not in name or "nll" in name
 
 
+def check_output_layer(model, loss) -> None:
+    """Refuse a Softmax/Sigmoid output layer in front of a loss that applies its own.
+
+    ``CrossEntropyLoss`` and ``BCEWithLogitsLoss`` take raw scores (logits); a probability layer
+    before them squashes twice and trains badly without any error. Checked for Sequential models,
+    whose last layer is known.
+    """
+    from ..nn import Sequential
+
+    if not isinstance(model, Sequential) or len(model) == 0:
+        return
+    last, name = model[len(model) - 1], type(loss).__name__
+    squash = type(last).__name__ in ("Softmax", "LogSoftmax", "Sigmoid")
+    if squash and (is_logits_loss(loss) or ("crossentropy" in name.lower() and "bce" not in
+                                            name.lower())):
+        raise ValueError(
+            f"the model ends in {type(last).__name__} but {name} applies its own "
+            f"{'sigmoid' if is_logits_loss(loss) else 'log-softmax'} to raw scores (logits). "
+            f"Remove the final {type(last).__name__} layer (predict with softmax/sigmoid on the "
+            "outputs), or use NLLLoss after LogSoftmax / BCELoss after Sigmoid.")
+
+
 def compile(model, optimizer="adam", loss=None, metrics=None) -> CompiledConfig:
     """Attach ``optimizer``, ``loss`` and ``metrics`` to ``model`` for later ``fit`` calls.
 

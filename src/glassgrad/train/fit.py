@@ -33,7 +33,13 @@ from ..backend import to_numpy
 from ..errors import AnomalyError
 from ..tensor import Tensor
 from .callbacks import CallbackList, StopWhen
-from .compile import is_class_index_loss, is_logits_loss, resolve_loss, resolve_optimizer
+from .compile import (
+    check_output_layer,
+    is_class_index_loss,
+    is_logits_loss,
+    resolve_loss,
+    resolve_optimizer,
+)
 from .history import History
 from .inputs import check_arrays, is_pair, model_device, split_validation, to_loader
 from .metrics import get_metric
@@ -50,6 +56,7 @@ def _config(model, loss, optimizer, metrics):
         raise ValueError("no loss given: pass loss=... or call glassgrad.train.compile(model, "
                          "optimizer, loss) first.")
     loss = resolve_loss(loss)
+    check_output_layer(model, loss)
     optimizer = resolve_optimizer(optimizer, model) if optimizer is not None else None
     from_logits = is_logits_loss(loss)
     fns = [get_metric(m, from_logits=from_logits) for m in (metrics or [])]
