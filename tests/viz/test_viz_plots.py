@@ -73,3 +73,21 @@ def test_init_experiment_example_writes_its_plot(tmp_path, capsys):
     main(str(tmp_path / "init.png"))
     assert (tmp_path / "init.png").stat().st_size > 10_000
     assert "He, ReLU" in capsys.readouterr().out
+
+
+def test_history_plot_is_viz_plot_history(tmp_path):
+    from glassgrad.train import History
+
+    h = History()
+    for e, (loss, val) in enumerate([(1.0, 1.2), (0.5, 0.7), (0.25, 0.6)]):
+        h.on_epoch_end(e + 2, {"loss": loss, "val_loss": val, "val_acc": 0.5 + e / 10, "lr": 0.1})
+    fig = h.plot(path=tmp_path / "h.png")
+    assert written(fig, tmp_path / "h.png")
+    # loss (train + validation) and acc, known only on validation data; lr is left out
+    assert [a.get_title() for a in fig.axes] == ["loss", "acc"]
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["train loss", "validation loss"]
+    assert list(lines[0].get_xdata()) == [3, 4, 5]  # History's own epoch numbers, 1-based
+    assert list(lines[1].get_ydata()) == [1.2, 0.7, 0.6]
+    same = viz.plot_history(h)
+    assert [a.get_title() for a in same.axes] == ["loss", "acc"]
