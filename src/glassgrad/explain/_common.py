@@ -8,6 +8,7 @@ import numpy as np
 from ..backend import to_numpy
 from ..errors import GlassgradError
 from ..tensor import Tensor
+from ..train.inputs import model_device  # noqa: F401  (re-exported for explain and viz)
 
 # class name of an elementwise activation module -> the kind the explain tools understand
 ACTIVATION_KINDS = {
@@ -107,10 +108,6 @@ def as_input(x, dtype, device="cpu") -> Tensor:
     return Tensor(arr, dtype=arr.dtype, device=device)
 
 
-def model_device(model) -> str:
-    for p in model.parameters():
-        return p.device
-    return "cpu"
 
 
 class saved_grads:
