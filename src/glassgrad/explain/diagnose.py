@@ -15,7 +15,7 @@ import numpy as np
 
 from ._common import numpy
 from .render import Renderable, Table
-from .stats import layer_stats, per_unit
+from .stats import layer_stats
 
 SEVERITIES = ("info", "warning", "error")
 VANISH, EXPLODE = 1e-2, 1e2  # first/last layer gradient-RMS ratio thresholds (warning)
@@ -160,7 +160,7 @@ def _unit_findings(L, n) -> list:
     if L.a is None or L is None or n < 2 or L.unit_std is None:
         return []
     out = []
-    units = per_unit(L.a, L.recurrent).astype(np.float64)
+    units = L.per_unit(L.a).astype(np.float64)
     scale = max(float(np.abs(units).max()), 1e-12)
     const = L.unit_std < 1e-6 * scale + 1e-12
     alive = units.max(axis=0) > 0 if L.kind in ("relu", "relu6") else np.ones(n, bool)
