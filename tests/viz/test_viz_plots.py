@@ -91,3 +91,16 @@ def test_history_plot_is_viz_plot_history(tmp_path):
     assert list(lines[1].get_ydata()) == [1.2, 0.7, 0.6]
     same = viz.plot_history(h)
     assert [a.get_title() for a in same.axes] == ["loss", "acc"]
+
+
+def test_layer_dynamics_of_a_recurrent_layer(tmp_path):
+    from glassgrad.nn.recurrent import GRU
+
+    gg.manual_seed(0)
+    x = np.random.default_rng(0).standard_normal((4, 6, 3))
+    s = layer_stats(GRU(3, 5, batch_first=True), x, np.zeros((4, 6, 5)))
+    fig = viz.plot_layer_dynamics(s, save=tmp_path / "r.png")
+    assert written(fig, tmp_path / "r.png")
+    z_panel = fig.axes[1]  # h is already activated: the z panel says so instead of repeating a
+    assert "h is shown under a" in z_panel.texts[0].get_text() and not z_panel.patches
+    assert fig.axes[2].patches  # the a (h) histogram is drawn
