@@ -60,13 +60,13 @@ def main(plots=None):
                            epochs=epochs)
         print(f"{name:<22}{lin_acc:>8.1%}{net_acc:>8.1%}")
         if plots:
-            from glassgrad.train.plots import decision_boundary
+            from glassgrad.viz import plot_decision_boundary
 
             os.makedirs(plots, exist_ok=True)
             stem = name.split()[0]
             for tag, model in (("linear", lin), ("mlp", net)):
-                decision_boundary(model, X, y, path=os.path.join(plots, f"{stem}_{tag}.png"),
-                                  title=f"{name}: {tag}")
+                plot_decision_boundary(model, X, y, title=f"{name}: {tag}",
+                                       save=os.path.join(plots, f"{stem}_{tag}.png"))
 
 
 if __name__ == "__main__":

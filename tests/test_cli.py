@@ -28,7 +28,9 @@ def test_default_run_as_a_subprocess(tmp_path):
     assert {"config.toml", "history.csv", "history.json", "weights.npz", "summary.json",
             "diagnosis.md", "diagnosis.json", "layer_stats.md"} <= names
     assert "INTERRUPTED" not in names
-    assert "no problems found" in (out / "diagnosis.md").read_text()  # a healthy default run
+    diagnosis = (out / "diagnosis.md").read_text()
+    assert "no problems found" in diagnosis  # a healthy default run
+    assert "Checked:" in diagnosis and "overfitting" in diagnosis  # says what was checked
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "completed"
     assert summary["metrics"]["test"]["accuracy"] >= 0.95

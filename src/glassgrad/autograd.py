@@ -191,8 +191,17 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
-def topological_order(root) -> list:
-    """Tensors of the graph below ``root``, each after everything it depends on. No recursion."""
+def topological_order(root, all_tensors: bool = False) -> list:
+    """Tensors of the graph below ``root``, each after everything it depends on. No recursion.
+
+    Args:
+        root: the Tensor at the top.
+        all_tensors: also walk into Tensor inputs that do not require grad (constants and
+            their graphs), as ``explain.graph`` shows them; the engine needs only those that do.
+
+    Inputs of one op come in argument order (left to right). Raises GraphError where a graph
+    below ``root`` was freed by an earlier ``backward``.
+    """
     order, seen = [], set()
     stack = [(root, False)]
     while stack:
@@ -211,8 +220,10 @@ def topological_order(root) -> list:
                     f"backward through {type(fn).__name__} a second time: its graph was freed by "
                     "the first backward. Pass retain_graph=True to the first backward() if you "
                     "need to backpropagate twice.")
-            for x in fn.inputs:
-                if isinstance(x, Tensor) and x.requires_grad and id(x) not in seen:
+            # NOTE: pushed in reverse so that the stack visits (and orders) them left to right.
+            for x in reversed(fn.inputs):
+                if (isinstance(x, Tensor) and (all_tensors or x.requires_grad)
+                        and id(x) not in seen):
                     stack.append((x, False))
     return order
 

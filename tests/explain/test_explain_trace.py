@@ -203,3 +203,60 @@ def test_negative_zero_prints_as_zero():
 def test_unsupported_model_says_what_to_use():
     with pytest.raises(GlassgradError, match="layer_stats"):
         trace(nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5)), [[1.0, 2.0]], [[1.0, 2.0]])
+
+
+# ---------------------------------------------------------------- batch reductions, printed
+def output_weight_rows(t, precision, lr, W2, b2, delta, a_in):
+    """The printed output-layer rows of the weight table, from hand δ and activations."""
+    rows = []
+    for j in range(W2.shape[0]):
+        for k in range(W2.shape[1] + 1):
+            w = b2[j] if k == 0 else W2[j, k - 1]
+            ak = np.ones(len(a_in)) if k == 0 else a_in[:, k - 1]
+            per = delta[:, j] * ak
+            rows.append([f"w_{{{5 + j},{0 if k == 0 else 2 + k}}}", printed(w, precision)]
+                        + [printed(v, precision) for v in per]
+                        + [printed(per.sum(), precision), printed(w - lr * per.sum(), precision)])
+    return rows
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_softmax_cross_entropy_batch_update_printed(reduction):
+    X, T, p1, p2 = softmax_case()
+    m = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 3)).double()
+    set_weights(m, p1, p2)
+    loss = "cross_entropy" if reduction == "mean" else nn.CrossEntropyLoss(reduction="sum")
+    t = trace(m, X, T, loss=loss, lr=0.3)
+    E, p, d2, d1, _ = hand_softmax(X, T, p1, p2)
+    scale = 1 / 3 if reduction == "mean" else 1.0  # δ = (p − t)/N under the mean
+    a1 = sigmoid(X @ p1[0].T + p1[1])
+    cells = t.tables(6)[1].cells(6)
+    assert cells[6:] == output_weight_rows(t, 6, 0.3, *p2, d2 * scale, a1)
+    neurons = t.tables(6)[0].cells(6)
+    out_rows = [r for r in neurons if r[2] == "2"]
+    assert [r[7] for r in out_rows] == [printed(v, 6) for v in (d2 * scale).reshape(-1)]
+    assert [r[4] for r in out_rows] == [printed(v, 6) for v in p.reshape(-1)]  # a = p
+    assert printed(t.loss, 6) == printed(E * scale, 6)
+    head = t.to_text(6).splitlines()[0]
+    assert ("averaged over the batch of 3" if reduction == "mean"
+            else "summed over the batch of 3") in head
+    assert "cross-entropy" in head and "η = 0.3" in head
+
+
+def test_mse_mean_reduction_divides_delta_by_all_elements():
+    X = range_normalize(RAW)
+    W1, b1 = np.array([[0.1, -0.2], [0.3, 0.4]]), np.array([0.1, -0.1])
+    W2, b2 = np.array([[0.5, -0.3]]), np.array([0.2])
+    m = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid()).double()
+    set_weights(m, (W1, b1), (W2, b2))
+    t = trace(m, X, TARGET, loss="mse", lr=1.0)
+    a1 = sigmoid(X @ W1.T + b1)
+    a2 = sigmoid(a1 @ W2.T + b2)
+    d2 = 2 * (a2 - TARGET) / TARGET.size * a2 * (1 - a2)  # E = mean (t − a)² over N·1 values
+    d1 = (d2 @ W2) * a1 * (1 - a1)
+    np.testing.assert_allclose(t.layers[1].delta, d2, rtol=1e-12)
+    np.testing.assert_allclose(t.layers[0].delta, d1, rtol=1e-12)
+    gW1 = next(r for r in t.weight_records() if r["weight"] == "w_{3,2}")
+    assert gW1["dw"] == pytest.approx(float(d1[:, 0] @ X[:, 1]), rel=1e-12)
+    assert gW1["per_example"] == pytest.approx(list(d1[:, 0] * X[:, 1]), rel=1e-12)
+    assert "averaged over the batch of 4" in str(t) and "average gradient" in str(t)

@@ -143,6 +143,18 @@ def test_containers():
     assert [n for n, _ in md.named_parameters()] == ["enc.weight", "enc.bias"]
 
 
+def test_delete_then_append_keeps_every_module():
+    # PyTorch renumbers after del, so append never overwrites a surviving child
+    a, b, c, d = nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.ReLU()
+    for container in (nn.Sequential(a, b, c), nn.ModuleList([a, b, c])):
+        del container[0]
+        container.append(d)
+        assert list(container) == [b, c, d]
+        assert list(container._modules) == ["0", "1", "2"]
+        container.insert(1, a)
+        assert list(container) == [b, a, c, d]
+
+
 def test_repr_is_a_readable_tree():
     seq = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Dropout(0.1)))
     assert repr(seq) == (

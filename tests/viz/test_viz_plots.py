@@ -73,3 +73,34 @@ def test_init_experiment_example_writes_its_plot(tmp_path, capsys):
     main(str(tmp_path / "init.png"))
     assert (tmp_path / "init.png").stat().st_size > 10_000
     assert "He, ReLU" in capsys.readouterr().out
+
+
+def test_history_plot_is_viz_plot_history(tmp_path):
+    from glassgrad.train import History
+
+    h = History()
+    for e, (loss, val) in enumerate([(1.0, 1.2), (0.5, 0.7), (0.25, 0.6)]):
+        h.on_epoch_end(e + 2, {"loss": loss, "val_loss": val, "val_acc": 0.5 + e / 10, "lr": 0.1})
+    fig = h.plot(path=tmp_path / "h.png")
+    assert written(fig, tmp_path / "h.png")
+    # loss (train + validation) and acc, known only on validation data; lr is left out
+    assert [a.get_title() for a in fig.axes] == ["loss", "acc"]
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["train loss", "validation loss"]
+    assert list(lines[0].get_xdata()) == [3, 4, 5]  # History's own epoch numbers, 1-based
+    assert list(lines[1].get_ydata()) == [1.2, 0.7, 0.6]
+    same = viz.plot_history(h)
+    assert [a.get_title() for a in same.axes] == ["loss", "acc"]
+
+
+def test_layer_dynamics_of_a_recurrent_layer(tmp_path):
+    from glassgrad.nn.recurrent import GRU
+
+    gg.manual_seed(0)
+    x = np.random.default_rng(0).standard_normal((4, 6, 3))
+    s = layer_stats(GRU(3, 5, batch_first=True), x, np.zeros((4, 6, 5)))
+    fig = viz.plot_layer_dynamics(s, save=tmp_path / "r.png")
+    assert written(fig, tmp_path / "r.png")
+    z_panel = fig.axes[1]  # h is already activated: the z panel says so instead of repeating a
+    assert "h is shown under a" in z_panel.texts[0].get_text() and not z_panel.patches
+    assert fig.axes[2].patches  # the a (h) histogram is drawn

@@ -8,6 +8,7 @@ import numpy as np
 from ..backend import to_numpy
 from ..errors import GlassgradError
 from ..tensor import Tensor
+from ..train.inputs import model_device  # noqa: F401  (re-exported for explain and viz)
 
 # class name of an elementwise activation module -> the kind the explain tools understand
 ACTIVATION_KINDS = {
@@ -41,6 +42,33 @@ def resolve_loss(loss):
         raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}.")
     name = type(loss).__name__ if not hasattr(loss, "__name__") else loss.__name__
     return loss, name
+
+
+# what each named loss computes per example, and how it reduces over the batch by default
+_LOSS_TEXT = {
+    "sse_loss": ("halved SSE E = ½ Σ (t − a)²", "sum"),
+    "mse_loss": ("MSE E = mean of (t − a)² over examples and outputs", "mean"),
+    "l1_loss": ("L1 E = mean of |t − a| over examples and outputs", "mean"),
+    "cross_entropy": ("cross-entropy E = −Σ_j t_j log p_j with p = softmax(z)", "mean"),
+    "nll_loss": ("negative log-likelihood E = −a_t", "mean"),
+    "binary_cross_entropy": ("binary cross-entropy E = −[t log a + (1 − t) log(1 − a)]",
+                             "mean"),
+    "binary_cross_entropy_with_logits": (
+        "binary cross-entropy on σ(z) E = −[t log σ(z) + (1 − t) log(1 − σ(z))]", "mean"),
+}
+_MODULE_LOSS = {"SSELoss": "sse_loss", "MSELoss": "mse_loss", "L1Loss": "l1_loss",
+                "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss",
+                "BCELoss": "binary_cross_entropy",
+                "BCEWithLogitsLoss": "binary_cross_entropy_with_logits"}
+
+
+def describe_loss(loss, loss_name: str) -> tuple[str, str | None]:
+    """(what E is, "sum" | "mean" | None) for a loss name, loss module or callable."""
+    key = _MODULE_LOSS.get(type(loss).__name__, loss_name)
+    text, reduction = _LOSS_TEXT.get(key, (f"{loss_name} (as the callable defines it)", None))
+    if not isinstance(loss, str):
+        reduction = getattr(loss, "reduction", None if key not in _LOSS_TEXT else reduction)
+    return text, reduction
 
 
 def output_activation_in_loss(loss_name: str) -> str | None:
@@ -107,10 +135,6 @@ def as_input(x, dtype, device="cpu") -> Tensor:
     return Tensor(arr, dtype=arr.dtype, device=device)
 
 
-def model_device(model) -> str:
-    for p in model.parameters():
-        return p.device
-    return "cpu"
 
 
 class saved_grads:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._common import numpy
 from .render import Renderable, Table
-from .stats import layer_stats, per_unit
+from .stats import layer_stats
 
 SEVERITIES = ("info", "warning", "error")
 VANISH, EXPLODE = 1e-2, 1e2  # first/last layer gradient-RMS ratio thresholds (warning)
@@ -35,10 +35,10 @@ class Finding(dict):
 class Report(Renderable):
     """``findings`` (list of Finding, worst first); ``str()``/``to_markdown()`` render them."""
 
-    def __init__(self, findings, stats=None):
+    def __init__(self, findings, stats=None, history_checked: bool = False):
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         self.findings = sorted(findings, key=lambda f: -rank[f["severity"]])
-        self.stats = stats
+        self.stats, self.history_checked = stats, history_checked
 
     @property
     def ok(self) -> bool:
@@ -50,7 +50,11 @@ class Report(Renderable):
 
     def header(self, precision: int) -> str:
         if not self.findings:
-            return "Diagnosis: no problems found."
+            return ("Diagnosis: no problems found. Checked: vanishing or exploding gradients "
+                    "across depth, dead ReLUs, saturated sigmoid/tanh units, units that ignore "
+                    "the input or duplicate each other" + (
+                        ", a diverging or stalled loss and overfitting (train/validation gap)."
+                        if self.history_checked else "."))
         counts = {s: sum(f["severity"] == s for f in self.findings) for s in SEVERITIES}
         return "Diagnosis: " + ", ".join(f"{n} {s}" + ("s" if n != 1 else "")
                                          for s, n in reversed(counts.items()) if n)
@@ -160,7 +164,7 @@ def _unit_findings(L, n) -> list:
     if L.a is None or L is None or n < 2 or L.unit_std is None:
         return []
     out = []
-    units = per_unit(L.a, L.recurrent).astype(np.float64)
+    units = L.per_unit(L.a).astype(np.float64)
     scale = max(float(np.abs(units).max()), 1e-12)
     const = L.unit_std < 1e-6 * scale + 1e-12
     alive = units.max(axis=0) > 0 if L.kind in ("relu", "relu6") else np.ones(n, bool)
@@ -261,4 +265,4 @@ def diagnose(model, data, history=None, loss=None) -> Report:
             {"loss": stats.loss}, "Lower the learning rate and check inputs for NaN/inf."))
     if history is not None:
         findings += _history_findings(history)
-    return Report(findings, stats)
+    return Report(findings, stats, history_checked=history is not None)

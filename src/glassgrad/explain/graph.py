@@ -16,7 +16,7 @@ import subprocess
 
 import numpy as np
 
-from ..autograd import no_grad, unbroadcast
+from ..autograd import no_grad, topological_order, unbroadcast
 from ..errors import GlassgradError, GraphError
 from ..tensor import Tensor
 from ._common import numpy
@@ -41,27 +41,13 @@ class Node:
 
 def _order(root) -> list:
     """Tensors below ``root`` (every Tensor input, with or without grad), inputs first."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        fn = t._ctx
-        if fn is not None:
-            if fn.inputs is None:
-                raise GraphError(
-                    f"graph: the graph below {type(fn).__name__} was freed by backward(). Call "
-                    "glassgrad.explain.graph(out) before out.backward(), or backward with "
-                    "retain_graph=True.")
-            for x in reversed(fn.inputs):
-                if isinstance(x, Tensor) and id(x) not in seen:
-                    stack.append((x, False))
-    return order
+    try:
+        return topological_order(root, all_tensors=True)
+    except GraphError:
+        raise GraphError(
+            "graph: the graph below this output was freed by backward(). Call "
+            "glassgrad.explain.graph(out) before out.backward(), or backward with "
+            "retain_graph=True.") from None
 
 
 class Graph(Renderable):

@@ -47,14 +47,21 @@ def describe(values, bins: int = 30) -> dict | None:
             "hist": (counts.tolist(), edges.tolist())}
 
 
-def per_unit(arr, recurrent: bool) -> np.ndarray:
+def per_unit(arr, recurrent: bool = False, channels_first: bool = True) -> np.ndarray:
     """(samples, units): units are the last axis of recurrent outputs and features of 2-D
-    outputs, and channels (axis 1) of conv outputs (every position counts as a sample)."""
+    outputs, and channels (axis 1) of conv outputs (every position counts as a sample).
+    ``channels_first=False``: units on the last axis at any rank (a Linear applied to
+    (N, T, features))."""
     arr = np.asarray(arr)
     if arr.ndim == 1:
         return arr.reshape(-1, 1)
-    axis = -1 if (recurrent or arr.ndim == 2) else 1
+    axis = -1 if (recurrent or arr.ndim == 2 or not channels_first) else 1
     return np.moveaxis(arr, axis, -1).reshape(-1, arr.shape[axis])
+
+
+def _channels_first(module) -> bool:
+    """Conv and BatchNorm layers keep their units (channels) on axis 1; the rest on the last."""
+    return hasattr(module, "kernel_size") or hasattr(module, "num_features")
 
 
 class LayerRecord:
@@ -70,14 +77,23 @@ class LayerRecord:
         self.recurrent = hasattr(module, "hidden_size")
         self.kind = ("relu" if getattr(module, "nonlinearity", "tanh") == "relu" else "tanh") \
             if self.recurrent else "identity"
+        self.channels_first = _channels_first(module)
         self.z = self.a = self.delta = self.weight = self.grad_weight = None
         self._z, self._a = [], []
+
+    def per_unit(self, arr) -> np.ndarray:
+        """``arr`` (one of this layer's z, a, δ) as (samples, units)."""
+        return per_unit(arr, self.recurrent, self.channels_first)
 
     def finish(self) -> None:
         def cat(ts):
             arrays = [numpy(t) for t in ts]
-            return np.concatenate([a.reshape(-1, *a.shape[2:]) if a.ndim > 2 else a
-                                   for a in arrays]) if len(arrays) > 1 else arrays[0]
+            if len(arrays) == 1:
+                return arrays[0]
+            if len({a.shape[1:] for a in arrays}) == 1:  # a layer called several times
+                return np.concatenate(arrays)
+            # NOTE: calls of different shapes (sequence lengths) pool as (samples, units).
+            return np.concatenate([self.per_unit(a) for a in arrays])
         if self._z:
             self.z = cat(self._z)
             grads = [t.grad for t in self._z]
@@ -104,7 +120,7 @@ class LayerRecord:
         self.unit_std = None
         if self.a is None:
             return
-        units = per_unit(self.a, self.recurrent)
+        units = self.per_unit(self.a)
         self.units = units.shape[1]
         self.unit_std = units.std(axis=0)
         if self.kind == "relu" or self.kind == "relu6":
@@ -119,8 +135,9 @@ class LayerRecord:
 class LayerStats(Renderable):
     """Result of ``layer_stats``: ``layers`` (LayerRecord, forward order) and the ``loss``."""
 
-    def __init__(self, layers, loss_value, precision=4):
+    def __init__(self, layers, loss_value, precision=4, samples: int | None = None):
         self.layers, self.loss, self.precision = layers, loss_value, precision
+        self.samples = samples
 
     def __getitem__(self, i) -> LayerRecord:
         if isinstance(i, str):
@@ -138,22 +155,47 @@ class LayerStats(Renderable):
                  **{k: L.stats[k] for k in ("weight", "z", "a", "delta", "grad_weight")}}
                 for L in self.layers]
 
+    def header(self, precision: int) -> str:
+        from .render import fmt
+
+        n = f" on a batch of {self.samples}" if self.samples is not None else ""
+        loss = (f"; loss E = {fmt(self.loss, precision)}" if self.loss is not None
+                else " (forward only: no targets, so no δ or gradients)")
+        return f"One forward and backward pass{n}{loss}."
+
     def tables(self, precision: int) -> list[Table]:
         rows = []
         for L in self.layers:
-            for key, label in (("weight", "w"), ("z", "z"), ("a", "a"), ("delta", "δ")):
+            label = f"{L.name} ({L.type}, {L.kind})"
+            # NOTE: a recurrent layer's output h has already gone through its nonlinearity:
+            # z would repeat a, and the gradient there is ∂E/∂h.
+            keys = ((("weight", "w"), ("a", "h"), ("delta", "∂E/∂h")) if L.recurrent else
+                    (("weight", "w"), ("z", "z"), ("a", "a"), ("delta", "δ")))
+            for key, what in keys:
                 s = L.stats[key]
                 if s is None:
                     continue
                 q = s["quantiles"]
-                rows.append([f"{L.name} ({L.type}, {L.kind})", label, s["mean"], s["std"],
-                             q.get("5%"), q.get("50%"), q.get("95%")])
-        dist = Table("Distributions by layer", ["layer", "of", "mean", "std", "5%", "median",
-                                                "95%"], rows, scientific=True)
-        health = Table("Unit health", ["layer", "units", "saturated", "dead", "|∂E/∂W| rms"],
-                       [[L.name, getattr(L, "units", None), L.saturated, L.dead,
-                         None if L.stats["grad_weight"] is None else L.stats["grad_weight"]["rms"]]
-                        for L in self.layers], scientific=True)
+                rows.append([label, what, s["mean"], s["std"], q.get("5%"), q.get("50%"),
+                             q.get("95%")])
+        dist = Table(
+            "Distributions by layer", ["layer (type, activation)", "quantity", "mean", "std",
+                                       "5%", "median", "95%"], rows,
+            "w: the layer's weights (recurrent: all its weight matrices); z: its outputs "
+            "(weighted sums) before the activation; a: after the activation that follows it "
+            "(a = z when none does); δ = ∂E/∂z; h: a recurrent layer's hidden states (all time "
+            "steps). Statistics over every value of the batch; 5%, median, 95% are quantiles.",
+            scientific=True)
+        health = Table(
+            "Unit health", ["layer (type, activation)", "units", "saturated units",
+                            "dead units", "rms of ∂E/∂w"],
+            [[f"{L.name} ({L.type}, {L.kind})", getattr(L, "units", None), L.saturated,
+              L.dead, None if L.stats["grad_weight"] is None else L.stats["grad_weight"]["rms"]]
+             for L in self.layers],
+            "Saturated and dead are fractions of the layer's units (0.25 = a quarter). "
+            "Saturated: a sigmoid/tanh unit within ~1% of a bound (slope < 5% of its "
+            "maximum) for at least 90% of the values; dead: a ReLU unit never active on the "
+            "batch. Units are features, conv channels or hidden units.", scientific=True)
         return [dist, health]
 
 
@@ -222,4 +264,4 @@ def layer_stats(model, x, y=None, loss="mse", precision: int = 4) -> LayerStats:
         for h in handles:
             h.remove()
     return LayerStats([records[n] for n in order], None if E is None else float(numpy(E)),
-                      precision)
+                      precision, samples=xt.shape[0] if xt.ndim else None)

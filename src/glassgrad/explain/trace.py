@@ -19,6 +19,7 @@ from ._common import (
     as_input,
     check_scalar,
     derivative,
+    describe_loss,
     model_device,
     model_dtype,
     numpy,
@@ -79,9 +80,11 @@ class Trace(Renderable):
     ``neuron_records()`` and ``weight_records()``.
     """
 
-    def __init__(self, x, y, loss_value, layers, lr, numbering, precision, loss_name):
+    def __init__(self, x, y, loss_value, layers, lr, numbering, precision, loss_name,
+                 loss_text: str | None = None, reduction: str | None = None):
         self.x, self.y, self.loss, self.layers, self.lr = x, y, loss_value, layers, lr
         self.numbering, self.precision, self.loss_name = numbering, precision, loss_name
+        self.loss_text, self.reduction = loss_text or loss_name, reduction
         if numbering not in ("global", "layer"):
             raise ValueError(f"trace: numbering must be 'global' or 'layer', got {numbering!r}.")
 
@@ -156,11 +159,14 @@ class Trace(Renderable):
     def header(self, precision: int) -> str:
         from .render import fmt
 
-        lr = f", learning rate η = {fmt(self.lr, precision)}" if self.lr is not None else ""
-        return (f"Loss E = {fmt(self.loss, precision)} ({self.loss_name}, batch of "
-                f"{self.x.shape[0]}){lr}. Neurons numbered "
-                f"{'globally: inputs first' if self.numbering == 'global' else 'per layer'}; "
-                "bias = weight from neuron 0 (a_0 = 1).")
+        N = self.x.shape[0]
+        how = {"sum": f"summed over the batch of {N}",
+               "mean": f"averaged over the batch of {N} (reduction 'mean')"}.get(
+            self.reduction, f"on a batch of {N}")
+        lr = f" Learning rate η = {self.lr:g}." if self.lr is not None else ""
+        order = "globally: inputs first" if self.numbering == "global" else "per layer"
+        return (f"Loss E = {fmt(self.loss, precision)}: {self.loss_text}, {how}.{lr} Neurons "
+                f"numbered {order}; bias = weight from neuron 0 (a_0 = 1).")
 
     def tables(self, precision: int) -> list[Table]:
         cols = ["example", "neuron", "layer", "z", "a", "∂a/∂z", "∂E/∂a", "δ = ∂E/∂z"]
@@ -182,7 +188,13 @@ class Trace(Renderable):
             if self.lr is not None:
                 row.append(r.get("w_new"))
             wrows.append(row)
-        weights = Table("Weights: per-example δ_j·a_k, batch gradient and update", wcols, wrows)
+        note = ("w_{j,k}: the weight into neuron j from neuron k (k = 0: the bias). "
+                "δ·a (ex n) = δ_j·a_k on example n; Δw = ∂E/∂w is their sum over the batch")
+        if self.reduction == "mean":
+            note += (", and each δ already carries the 1/N (or 1/(N·outputs)) of the mean, "
+                     "so Δw is the average gradient")
+        weights = Table("Weights: per-example δ_j·a_k, batch gradient and update", wcols, wrows,
+                        note + ".")
         return [neurons, weights]
 
 
@@ -238,8 +250,9 @@ def trace(model, x, y, loss="sse", lr: float | None = None, numbering: str = "gl
     finally:
         for h in handles:
             h.remove()
+    text, reduction = describe_loss(loss, loss_name)
     return Trace(numpy(xt).copy(), numpy(yt).copy(), float(numpy(E)), result, lr, numbering,
-                 precision, loss_name)
+                 precision, loss_name, text, reduction)
 
 
 def _collect(layers, seen, loss_name) -> list[LayerTrace]:

@@ -13,7 +13,39 @@ def _index(n: int, idx: int, what: str) -> int:
     return idx % n
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children named "0", "1", ... in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def _renumber(self, modules) -> None:
+        """Make ``modules`` the children, named "0", "1", ... (keys stay dense, as in PyTorch)."""
+        modules = list(modules)
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+    def append(self, module: Module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in list(modules):
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module):
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._renumber(items)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``Sequential(Linear(2, 3), ReLU(), Linear(3, 1))``.
 
     Children are named "0", "1", ... or by the keys of an OrderedDict passed as the only
@@ -34,12 +66,6 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
@@ -54,38 +80,17 @@ class Sequential(Module):
         for key in (keys[idx] if isinstance(idx, slice)
                     else [keys[_index(len(self), idx, "Sequential")]]):
             del self._modules[key]
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> Sequential:
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index: int, module: Module) -> Sequential:
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
-        return self
+        # NOTE: renumbered like PyTorch, or a later append("<len>") would replace a module.
+        self._renumber(self._modules.values())
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of Modules whose parameters are registered (a plain list would hide them)."""
 
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -98,23 +103,7 @@ class ModuleList(Module):
     def __delitem__(self, idx) -> None:
         items = list(self._modules.values())
         del items[idx]
-        self._modules.clear()
-        self.extend(items)
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> ModuleList:
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        self.extend(items)
+        self._renumber(items)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward(): iterate over it in your "

@@ -9,9 +9,6 @@ import os
 
 from .callbacks import Callback
 
-_MPL_HINT = ("History.plot needs matplotlib, which is an optional extra: "
-             "pip install 'glassgrad[viz]' (or pip install matplotlib).")
-
 
 def _clean(v):
     """A JSON-safe float (NaN/inf become None in JSON, which has no NaN)."""
@@ -88,50 +85,26 @@ class History(Callback):
         os.replace(tmp, path)
 
     def plot(self, keys=None, path=None, ax=None, title: str | None = None):
-        """Plot training curves: one panel for losses, one for each other metric pair.
+        """Plot training curves: one panel per metric, training vs validation.
+
+        The same figure as ``glassgrad.viz.plot_history(history)`` (which draws it).
 
         Args:
             keys: the base names to draw (e.g. ``["loss", "accuracy"]``); default all but ``lr``.
                 Each base name is drawn with its ``val_`` twin when present.
             path: save the figure there (``.png``, ``.svg``, ``.pdf``: matplotlib's formats).
-            ax: draw a single key into this Axes instead of creating a figure.
+            ax: draw into this Axes instead of creating a figure.
             title: figure title.
 
         Returns:
             The matplotlib Figure.
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as e:
-            raise ImportError(_MPL_HINT) from e
-        if keys is None:
-            keys = [k for k in self.history if not k.startswith("val_") and k != "lr"]
-            keys += [k[4:] for k in self.history
-                     if k.startswith("val_") and k[4:] not in self.history]
-        if not keys:
+        # NOTE: viz sits above train; imported here so train itself never needs matplotlib.
+        from ..viz.curves import plot_history
+
+        if not self.history:
             raise ValueError("History.plot: nothing to plot (no completed epochs).")
-        if ax is not None:
-            axes, fig = [ax] * len(keys), ax.figure
-        else:
-            fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.5), squeeze=False)
-            axes = list(axes[0])
-        epochs = [e + 1 for e in self.epoch]
-        for key, a in zip(keys, axes):
-            for k, style in ((key, "-"), (f"val_{key}", "--")):
-                if k in self.history:
-                    a.plot(epochs[-len(self.history[k]):], self.history[k], style, label=k)
-            a.set_xlabel("epoch")
-            a.set_ylabel(key)
-            if key in ("loss",) and all(v > 0 for v in self.history.get(key, [1])):
-                a.set_yscale("log")
-            a.legend()
-            a.grid(True, alpha=0.3)
-        if title:
-            fig.suptitle(title)
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path)
-        return fig
+        return plot_history(self, keys, save=path, ax=ax, title=title)
 
 
 def _cell(values, i):

@@ -150,21 +150,18 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
 
 def _plots(model, history, parts, out_dir, classification, from_logits, echo) -> None:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
+        import matplotlib  # noqa: F401
     except ImportError:
         echo("plots skipped: matplotlib is not installed (pip install 'glassgrad[viz]').")
         return
-    import matplotlib.pyplot as plt
-
-    from .plots import decision_boundary
+    # NOTE: viz sits above train; imported here, lazily, so train never needs matplotlib.
+    from ..viz import plot_decision_boundary
 
     if history.epoch:
-        plt.close(history.plot(path=os.path.join(out_dir, "curves.png")))
+        history.plot(path=os.path.join(out_dir, "curves.png"))
     X, y = parts["train"]
     if classification and X.ndim == 2 and X.shape[1] == 2:
         Xs = np.concatenate([p[0] for p in parts.values()])
         ys = np.concatenate([np.asarray(p[1]).reshape(len(p[1]), -1) for p in parts.values()])
-        plt.close(decision_boundary(model, Xs, ys, path=os.path.join(
-            out_dir, "decision_boundary.png"), from_logits=from_logits))
+        plot_decision_boundary(model, Xs, ys, save=os.path.join(out_dir, "decision_boundary.png"),
+                               from_logits=from_logits)

@@ -55,7 +55,7 @@ def plot_activation_map(stats_or_model, x=None, layer: int | str = 0, max_sample
             pass is observed).
         layer: index or name of the layer in the stats.
     """
-    from ..explain.stats import LayerStats, layer_stats, per_unit
+    from ..explain.stats import LayerStats, layer_stats
 
     stats = stats_or_model if isinstance(stats_or_model, LayerStats) else None
     if stats is None:
@@ -63,7 +63,7 @@ def plot_activation_map(stats_or_model, x=None, layer: int | str = 0, max_sample
             raise ValueError("plot_activation_map: pass x together with a model.")
         stats = layer_stats(stats_or_model, x)
     L = stats[layer]
-    units = per_unit(L.a, L.recurrent)[:max_samples]
+    units = L.per_unit(L.a)[:max_samples]
     fig, ax = figure(size=(max(4, 0.18 * units.shape[1] + 2), 4))
     im = ax.imshow(units, aspect="auto", cmap="viridis", interpolation="nearest")
     fig.colorbar(im, ax=ax, label="activation a")

@@ -9,14 +9,14 @@ from ._mpl import figure, finish
 
 def _predict(model, grid):
     from ..autograd import no_grad
-    from ..explain._common import as_input, model_dtype, numpy
+    from ..explain._common import as_input, model_device, model_dtype, numpy
 
     was = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
     try:
         with no_grad():
-            out = numpy(model(as_input(grid, model_dtype(model))))
+            out = numpy(model(as_input(grid, model_dtype(model), model_device(model))))
     finally:
         if was:
             model.train()
@@ -33,6 +33,11 @@ def plot_decision_boundary(model, X, y, resolution: int = 200, save=None, from_l
         X: (N, 2) inputs; y: labels (N,) or (N, 1).
         from_logits: binary outputs are logits (threshold 0) rather than probabilities (0.5);
             default: guessed from the output range.
+        ax: draw into this Axes instead of a new figure; title: the panel title.
+        save: write the figure there (.png, .svg, .pdf).
+
+    Returns:
+        The matplotlib Figure.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).reshape(len(X), -1)

@@ -57,7 +57,7 @@ def plot_feature_maps(model, x, layer, sample: int = 0, max_maps: int = 32, save
             ``model.named_modules()``.
     """
     from ..autograd import no_grad
-    from ..explain._common import as_input, model_dtype, numpy
+    from ..explain._common import as_input, model_device, model_dtype, numpy
 
     if isinstance(layer, str):
         layer = dict(model.named_modules())[layer]
@@ -65,7 +65,7 @@ def plot_feature_maps(model, x, layer, sample: int = 0, max_maps: int = 32, save
     handle = layer.register_forward_hook(lambda m, i, o: seen.setdefault("out", o))
     try:
         with no_grad():
-            model(as_input(x, model_dtype(model)))
+            model(as_input(x, model_dtype(model), model_device(model)))
     finally:
         handle.remove()
     if "out" not in seen:

@@ -32,12 +32,21 @@ def plot_layer_dynamics(stats, quantities=("weight", "z", "a", "delta"), bins: i
         (q, [item]) for q in quantities for item in runs.items()]
     fig, axes = figure(n_layers, len(groups), squeeze=False,
                        size=(2.6 * len(groups) + 0.6, 1.7 * n_layers + 0.6))
+    from matplotlib.ticker import MaxNLocator  # after figure(): it gives the install hint
     for col, (q, members) in enumerate(groups):
         for row in range(n_layers):
             ax = axes[row][col]
             stds = []
             for label, s in members:
-                values = getattr(s.layers[row], q) if row < len(s.layers) else None
+                layer = s.layers[row] if row < len(s.layers) else None
+                values = getattr(layer, q) if layer is not None else None
+                if q == "z" and getattr(layer, "recurrent", False):
+                    # NOTE: a recurrent layer's output h is already activated: no separate z.
+                    ax.text(0.5, 0.5, "recurrent layer:\nh is shown under a", ha="center",
+                            va="center", fontsize=7, transform=ax.transAxes)
+                    ax.set_xticks([])
+                    ax.set_yticks([])
+                    continue
                 if values is None:
                     continue
                 v = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -47,12 +56,17 @@ def plot_layer_dynamics(stats, quantities=("weight", "z", "a", "delta"), bins: i
                     stds.append(f"{v.std():.2g}")
             head = titles.get(q, q) + (f"\n{members[0][0]}" if len(members) == 1 and
                                         members[0][0] else "")
-            ax.set_title((head + "\n" if row == 0 else "") + "std " + ", ".join(stds),
-                         fontsize=7)
+            spread = "std " + ", ".join(stds) if stds else ""
+            ax.set_title((head + "\n" if row == 0 else "") + spread, fontsize=7)
             if col == 0:
                 name = next(iter(runs.values())).layers[row].name
                 ax.set_ylabel(f"layer {name}")
             ax.tick_params(labelsize=6)
+            # NOTE: δ spans 1e-4 and less: few ticks in a ×10ⁿ offset keep labels apart.
+            if stds:
+                ax.xaxis.set_major_locator(MaxNLocator(4))
+                ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+                ax.xaxis.get_offset_text().set_fontsize(6)
             if len(members) > 1 and row == 0:
                 ax.legend(fontsize=6)
     return finish(fig, save)
