@@ -33,8 +33,10 @@ config format (TOML; every key optional, missing ones take the default's value):
   [callbacks.terminate_on_nan]
 
 run folder: config.toml, history.csv, history.json, weights.npz (state_dict, numpy .npz),
-summary.json (final train/val/test metrics), curves.png and decision_boundary.png (with
-matplotlib), INTERRUPTED after Ctrl-C (the files then hold the finished epochs).
+summary.json (final train/val/test metrics), diagnosis.md/.json (the network's health: vanishing
+or exploding gradients, dead or saturated units, learning rate, overfitting) and layer_stats.md;
+with matplotlib curves.png, decision_boundary.png (2-D data) and layer_dynamics.png;
+INTERRUPTED after Ctrl-C (the files then hold the finished epochs).
 
 exit status: 0 success, 2 bad input (config, data, arguments), 130 interrupted."""
 
