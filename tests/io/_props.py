@@ -8,7 +8,7 @@ import glassgrad as gg
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
-FEW = settings(SETTINGS, max_examples=12)  # the costlier targets (recurrent layers)
+FEW = settings(SETTINGS, max_examples=20)  # the costlier targets (recurrent layers)
 
 
 def x64(rng, shape, low=0.2, high=2.0, signed=True, requires_grad=True):
