@@ -1,0 +1,78 @@
+"""Guard: every op registered in ``glassgrad.autograd.OPS`` by glassgrad has a property target.
+
+``OP_TARGETS`` maps each op to the target that exercises it on hypothesis-drawn inputs (the
+name it is counted under in the end-of-run table). A new op without an entry fails here, so the
+property suite cannot silently fall behind the op table again (as it did for conv, pooling,
+recurrent and embedding ops).
+"""
+
+import test_io_props_grad as core
+import test_io_props_grad_nn as nn_props
+
+from glassgrad.autograd import OPS, Function
+
+OP_TARGETS = {
+    # elementwise and reductions (test_io_props_grad.py)
+    "Abs": "abs", "Add": "add", "Clamp": "clamp", "Cos": "cos", "Div": "div", "Exp": "exp",
+    "LeakyReLU": "leaky_relu", "Log": "log", "Maximum": "maximum", "Minimum": "minimum",
+    "Mul": "mul", "Neg": "neg", "Pow": "pow", "ReLU": "relu", "Sigmoid": "sigmoid", "Sin": "sin",
+    "Sqrt": "sqrt", "Tanh": "tanh", "Where": "where", "Sum": "sum", "Max": "amax",
+    "LogSumExp": "logsumexp", "LogSoftmax": "log_softmax",
+    # movement, linear algebra, fused losses (test_io_props_grad.py)
+    "Reshape": "reshape", "Permute": "permute", "Expand": "expand", "GetItem": "getitem",
+    "Cat": "cat", "Pad": "pad", "MatMul": "matmul", "Linear": "linear",
+    "SoftmaxCrossEntropy": "cross_entropy", "BCEWithLogits": "bce_with_logits",
+    "BinaryCrossEntropy": "binary_cross_entropy",
+    # activations, Cast, ToDevice, non-differentiable neurons (test_io_props_grad_nn.py)
+    "ELU": "elu(params)", "GELU": "gelu_tanh(params)", "Softplus": "softplus(params)",
+    "Hardtanh": "hardtanh(params)", "Cast": "cast", "ToDevice": "to_device",
+    "Step": "nondiff:step", "Sign": "nondiff:sign", "Threshold": "nondiff:threshold",
+    "StochasticBinary": "nondiff:stochastic_binary",
+    # convolution, pooling (test_io_props_grad_conv.py), recurrent, embedding (..._seq.py)
+    "Conv2d": "conv2d", "MaxPool2d": "max_pool2d", "AvgPool2d": "avg_pool2d",
+    "RNNSequence": "rnn_tanh", "LSTMSequence": "lstm", "GRUSequence": "gru",
+    "Embedding": "embedding",
+}
+
+# the targets each property module defines (count names, "gradcheck:" left off)
+TARGETS = (
+    set(core.UNARY) | set(core.BINARY) | set(core.REDUCE)
+    | {"where", "matmul", "linear", "reshape", "permute", "expand", "getitem", "fancy", "pad",
+       "cat", "transpose", "flatten", "cross_entropy", "bce_with_logits", "binary_cross_entropy"}
+    | {f"{n}(params)" for n in ("elu", "gelu_tanh", "softplus", "hardtanh")}
+    | {"cast", "to_device"} | {f"nondiff:{n}" for n in nn_props.NONDIFF}
+    | {f"conv{d}d" for d in (1, 2)} | {f"{k}_pool{d}d" for k in ("max", "avg") for d in (1, 2)}
+    | {"rnn_tanh", "rnn_relu", "lstm", "gru", "embedding"}
+)
+
+
+def _glassgrad_ops() -> set:
+    # NOTE: Functions defined in test files register in OPS too; only glassgrad's need targets.
+    return {name for name, cls in OPS.items() if cls.__module__.startswith("glassgrad.")}
+
+
+def test_every_registered_op_has_a_property_target():
+    missing = sorted(_glassgrad_ops() - set(OP_TARGETS))
+    assert not missing, (f"ops registered without a hypothesis property target: {missing}; add "
+                         "a target in tests/io/test_io_props_grad*.py and list it in OP_TARGETS")
+
+
+def test_every_entry_names_a_registered_op_and_a_defined_target():
+    assert not sorted(set(OP_TARGETS) - set(OPS)), "OP_TARGETS lists ops that do not exist"
+    undefined = {op: t for op, t in OP_TARGETS.items() if t not in TARGETS}
+    assert not undefined, f"OP_TARGETS points at targets no property test defines: {undefined}"
+
+
+def test_guard_catches_an_op_without_a_target():
+    class Unlisted(Function):
+        def forward(self, a):
+            return a
+
+        def backward(self, gy):
+            return gy
+
+    Unlisted.__module__ = "glassgrad.ops.unlisted"  # pretend it ships in the package
+    try:
+        assert "Unlisted" in _glassgrad_ops() - set(OP_TARGETS)
+    finally:
+        del OPS["Unlisted"]
