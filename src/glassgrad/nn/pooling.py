@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from ..errors import ShapeError
 from . import conv_functional as CF
 from .module import Module
 
 
-class _Pool(Module):
+class _Named(Module):
+    """Errors of the functional form are re-raised naming the layer (a 1-d layer runs the 2-d
+    op, whose own message alone would show a 4-D shape the user never made)."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except (ShapeError, ValueError) as err:
+            raise type(err)(f"{self!r} (input shape {_shape(args)}): {err}") from None
+
+
+def _shape(args):
+    return tuple(args[0].shape) if args and hasattr(args[0], "shape") else None
+
+
+class _Pool(_Named):
     _dims = 2
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -69,7 +85,7 @@ class AvgPool1d(AvgPool2d):
                              self.count_include_pad)
 
 
-class AdaptiveAvgPool2d(Module):
+class AdaptiveAvgPool2d(_Named):
     """Average to a fixed (OH, OW) whatever the input size: (N, C, H, W) -> (N, C, OH, OW).
     ``AdaptiveAvgPool2d(1)`` is global average pooling that keeps the 1×1 map."""
 
@@ -91,7 +107,7 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
         return CF.adaptive_avg_pool1d(x, self.output_size)
 
 
-class GlobalAvgPool2d(Module):
+class GlobalAvgPool2d(_Named):
     """Mean of each channel's whole map: (N, C, H, W) -> (N, C) (Keras' GlobalAveragePooling2D);
     the usual bridge from convolutions to a classifier without Flatten's parameter count."""
 
