@@ -198,3 +198,11 @@ def test_max_min_with_dim_return_values_and_indices():
     assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
     assert x.min(0).indices.tolist() == [0, 1, 0]
     assert x.argmax().item() == 3 and x.argmin(1, keepdim=True).shape == (2, 1)
+
+
+def test_mean_of_no_elements_is_nan_as_in_torch():
+    import torch
+
+    assert np.isnan(gg.zeros(0, 3).mean().item())
+    assert np.isnan(torch.zeros(0, 3).mean().item())
+    np.testing.assert_array_equal(gg.zeros(0, 3).mean(0).numpy().shape, (3,))

@@ -88,7 +88,8 @@ def sum(x, dim=None, keepdim=False): return reduce.Sum.apply(x, axis=_axis(dim),
 
 
 def mean(x, dim=None, keepdim=False):
-    return sum(x, dim, keepdim) * (1.0 / _count(x, dim))
+    n = _count(x, dim)
+    return sum(x, dim, keepdim) * (1.0 / n if n else float("nan"))  # empty: NaN, as PyTorch
 
 
 def var(x, dim=None, keepdim=False, correction=1):

@@ -21,7 +21,7 @@ _SIGNATURE = re.compile(r"(positional|keyword) argument|takes \d+ positional|got
 # (glassgrad file, function) whose raw NumPy errors are known, reported findings
 # - functional.mean over zero elements: ``zeros(0, 3).mean()`` divides 1.0 by a count of 0
 #   (ZeroDivisionError; PyTorch returns nan). Reached from GlobalAvgPool2d on an empty map.
-KNOWN: set = {("glassgrad/functional.py", "mean")}
+KNOWN: set = set()
 
 
 def _last_glassgrad_frame(exc):
