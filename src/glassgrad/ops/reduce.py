@@ -16,6 +16,13 @@ def _keep(gy, axis, keepdims, ndim):
     return get_array_module(gy).expand_dims(gy, tuple(a % ndim for a in axes))
 
 
+def _prod(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 class Sum(Function):
     hint = AXIS_HINT
 
@@ -25,7 +32,13 @@ class Sum(Function):
 
     def backward(self, gy):
         gy = _keep(gy, self.axis, self.keepdims, len(self.shape))
-        return get_array_module(gy).broadcast_to(gy, self.shape)
+        xp = get_array_module(gy)
+        if _prod(self.shape) > 4096:
+            return xp.broadcast_to(gy, self.shape)  # a read-only view: no memory, no writes
+        # NOTE: for small inputs a filled array is ~10x cheaper than broadcast_to's Python checks.
+        out = xp.empty(self.shape, dtype=gy.dtype)
+        out[...] = gy
+        return out
 
 
 class Max(Function):
