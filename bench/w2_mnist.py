@@ -70,7 +70,7 @@ def glassgrad_run(x, y, weights):
     def step():
         for idx in _batches(len(x), epoch[0]):
             opt.zero_grad()
-            loss = loss_fn(net(gg.tensor(x[idx])), gg.tensor(y[idx]))
+            loss = loss_fn(net(gg.from_numpy(x[idx])), gg.from_numpy(y[idx]))
             loss.backward()
             opt.step()
         epoch[0] += 1
