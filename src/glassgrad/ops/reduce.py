@@ -16,24 +16,17 @@ def _keep(gy, axis, keepdims, ndim):
     return get_array_module(gy).expand_dims(gy, tuple(a % ndim for a in axes))
 
 
-def _prod(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 class Sum(Function):
     hint = AXIS_HINT
 
     def forward(self, a, axis=None, keepdims=False):
-        self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
+        self.shape, self.axis, self.keepdims, self.size = a.shape, axis, keepdims, a.size
         return a.sum(axis=axis, keepdims=keepdims)
 
     def backward(self, gy):
         gy = _keep(gy, self.axis, self.keepdims, len(self.shape))
         xp = get_array_module(gy)
-        if _prod(self.shape) > 4096:
+        if self.size > 4096:
             return xp.broadcast_to(gy, self.shape)  # a read-only view: no memory, no writes
         # NOTE: for small inputs a filled array is ~10x cheaper than broadcast_to's Python checks.
         out = xp.empty(self.shape, dtype=gy.dtype)
@@ -47,7 +40,8 @@ class Mean(Sum):
     # NOTE: one op instead of Sum then Mul: every loss ends in a mean, once per training step.
     def forward(self, a, axis=None, keepdims=False):
         out = super().forward(a, axis, keepdims)
-        self.scale = 1.0 / (a.size // out.size if out.size else 1)
+        n = a.size // out.size if out.size else 0
+        self.scale = 1.0 / n if n else float("nan")  # the mean of nothing is NaN (as torch)
         return out * self.scale
 
     def backward(self, gy):
