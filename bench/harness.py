@@ -5,7 +5,8 @@ A workload module exposes ``build(quick: bool, frameworks: set[str]) -> list[Ben
 ``Bench`` holds one ``Run`` per framework; a run's ``step()`` executes one unit of work (an
 epoch, a training step) and returns its training loss; ``reached()`` says what the model
 reached afterwards ("loss 0.31, acc 88.2%"). The runner times the runs alternately in this
-process, all doing the same number of units, so equal starting weights give equal end losses.
+process; equal starting weights and data give equal first losses, a check that the frameworks
+really compute the same thing.
 
 Interference: this machine is shared. During every timed repeat we read /proc/stat (CPU time of
 the whole machine) and this process's own CPU time; what the machine spent that we did not is
@@ -52,7 +53,7 @@ class Result:
     first_loss: float = float("nan")
     last_loss: float = float("nan")
     reached: str = ""
-    units: int = 0  # units timed per repeat x repeats
+    units: int = 0  # units trained in timed repeats (after the warm-up ones)
 
     @property
     def median(self) -> float:
@@ -119,39 +120,38 @@ class Settings:
     warmup: int = 1
 
 
-def _units_per_repeat(bench: Bench, min_time: float, warmup: int,
-                      results: dict[str, Result]) -> int:
-    """Warm every run up and pick one unit count for all, from the slowest framework."""
-    slowest = 1e-9
-    for run in bench.runs:
-        res = results[run.framework]
-        res.first_loss = float(run.step())  # the first unit: warms caches, records the loss
-        for _ in range(max(0, warmup - 1)):
-            run.step()
-        t0 = time.perf_counter()
+def _units_per_repeat(run: Run, min_time: float, warmup: int, res: Result) -> int:
+    """Warm a run up and pick how many units one of its repeats runs (>= min_time of work)."""
+    res.first_loss = float(run.step())  # the first unit: warms caches, records the loss
+    for _ in range(max(0, warmup - 1)):
         run.step()
-        slowest = max(slowest, time.perf_counter() - t0)
-    return max(1, round(min_time / slowest))
+    t0 = time.perf_counter()
+    run.step()
+    return max(1, round(min_time / max(time.perf_counter() - t0, 1e-9)))
 
 
 def measure(bench: Bench, s: Settings, log=None) -> dict[str, Result]:
-    """Time every run of ``bench`` alternately; every run does the same number of units."""
-    results = {r.framework: Result(r.framework) for r in bench.runs}
-    k = _units_per_repeat(bench, s.min_time, s.warmup, results)
-    done = dict.fromkeys(results, 0)  # units run in timed repeats (retries add some)
+    """Time every run of ``bench`` alternately, each repeat lasting at least ``s.min_time``.
 
-    def many(step):
+    Frameworks run different numbers of units per repeat (a 1 ms unit needs more of them than a
+    100 ms one to be timed well); ``Result.units`` records how many each trained in all.
+    """
+    results = {r.framework: Result(r.framework) for r in bench.runs}
+    per_repeat = {r.framework: _units_per_repeat(r, s.min_time, s.warmup, results[r.framework])
+                  for r in bench.runs}
+
+    def many(step, k):
         return lambda: [step() for _ in range(k)][-1]
 
     runs = bench.runs
     for rep in range(s.repeats):
         order = runs if rep % 2 == 0 else runs[::-1]  # alternate to cancel drift
         for run in order:
-            res = results[run.framework]
+            res, k = results[run.framework], per_repeat[run.framework]
             best = None
             for _ in range(1 + s.retries):
-                wall, load, loss = timed(many(run.step))
-                done[run.framework] += k
+                wall, load, loss = timed(many(run.step, k))
+                res.units += k
                 if best is None or load < best[1]:
                     best = (wall, load)
                 if load <= s.max_load:
@@ -161,13 +161,7 @@ def measure(bench: Bench, s: Settings, log=None) -> dict[str, Result]:
             res.dirty += best[1] > s.max_load
             res.last_loss = float(loss)
         if log:
-            log(f"  {bench.name}: repeat {rep + 1}/{s.repeats}, {k} units each")
-    for run in runs:  # NOTE: top up so every framework trained equally long before evaluation
-        loss = None
-        for _ in range(max(done.values()) - done[run.framework]):
-            loss = run.step()
-        res = results[run.framework]
-        res.last_loss = res.last_loss if loss is None else float(loss)
-        res.units = k * s.repeats
-        res.reached = run.reached()
+            log(f"  {bench.name}: repeat {rep + 1}/{s.repeats}")
+    for run in runs:
+        results[run.framework].reached = run.reached()
     return results
