@@ -38,7 +38,7 @@ def adapt(script: str, title: str, unit: str, quick: bool, frameworks: set[str],
     for framework in ("glassgrad", "torch"):
         if framework in med and framework in frameworks:
             res = Result(framework, times=[med[framework]], loads=[load],
-                         dirty=int(load > 0.15), units=repeats)
+                         dirty=int(load > 0.15))
             res.reached = f"first loss {losses[framework]}" if framework in losses else ""
             measured[framework] = res
     return [Bench(title, unit, [], measured=measured,

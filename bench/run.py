@@ -80,7 +80,7 @@ def table(pairs, max_load: float = 0.15) -> str:
                 continue
             label = "numpy (hand-written floor)" if framework == "numpy" else framework
             losses = (f"{res.first_loss:.4f} -> {res.last_loss:.4f} ({res.units} more "
-                      f"{bench.unit.split()[0]}s)" if res.units else "")
+                      f"{bench.unit.split(' (')[0]}s)" if res.units else "")
             lines.append(f"| {bench.name} | {bench.unit} | {label} | {res.median:.5f} | "
                          f"{_ratio(torch_res, res)} | {losses} | {res.reached} | "
                          f"{_load(res, max_load)} |")
