@@ -149,7 +149,9 @@ def measure(bench: Bench, s: Settings, log=None) -> dict[str, Result]:
         for run in order:
             res, k = results[run.framework], per_repeat[run.framework]
             best = None
-            for _ in range(1 + s.retries):
+            for attempt in range(1 + s.retries):
+                if attempt:  # back off a little: a build or test run nearby may finish
+                    time.sleep(min(1.0, 0.1 * 2 ** attempt))
                 wall, load, loss = timed(many(run.step, k))
                 res.units += k
                 if best is None or load < best[1]:
