@@ -56,7 +56,7 @@ class BinaryCrossEntropy(Function):
             self.lp = xp.maximum(xp.log(p), -100.0)
             self.l1p = xp.maximum(xp.log(1 - p), -100.0)
         self.p, self.t = p, t
-        self.diff = self.l1p - self.lp  # −∂loss/∂t, and the loss is l1p·(−1) + t·diff
+        self.diff = self.l1p - self.lp  # ∂loss/∂t; the loss is t·diff − l1p
         out = t * self.diff
         out -= self.l1p
         return out

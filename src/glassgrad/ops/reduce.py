@@ -1,4 +1,5 @@
-"""Reductions. ``mean``, ``var``, ``std`` and ``min`` are composites in functional.py."""
+"""Reductions. ``Mean`` is an op for speed (``Tensor.mean`` and the losses use it); ``var``,
+``std`` and ``min`` are composites in functional.py."""
 
 from ..autograd import Function
 from ..backend import get_array_module
