@@ -50,7 +50,7 @@ class Linear(Module):
         # NOTE: the parameters straight from their dict (not through Module.__getattr__) and the
         # op itself (not F.linear): this line runs once per layer per step.
         params = self._parameters
-        bias = params["bias"]
+        bias = params.get("bias")
         if bias is None:
             return _Linear.apply(x, params["weight"])
         return _Linear.apply(x, params["weight"], bias)
