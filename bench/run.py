@@ -5,6 +5,9 @@
     PYTHONPATH=src python bench/run.py --only W1,W2    # a selection: W1 W2 W3 W4 W5 import memory
     PYTHONPATH=src python bench/run.py --threads 1     # BLAS and torch threads (default: NumPy's)
 
+On a loaded machine prefer --threads 1: two-thread BLAS and torch thread pools stall whenever
+another process holds a core (those repeats are flagged UNDER LOAD, but the run gets slow).
+
 Workloads: W1 moons MLP (full batch, batch 32), W2 MNIST-size MLP (synthetic data), W3 LeNet and
 W4 LSTM (adapters over bench/lenet.py and bench/lstm.py), W5 the float32 matmul peak; the cost of
 ``import``; the peak RSS of W2 per framework. Each workload module exposes
@@ -107,7 +110,8 @@ def main(argv=None) -> str:
     p.add_argument("--repeats", type=int, default=None, help="default 7 (quick: 3)")
     p.add_argument("--max-load", type=float, default=0.15,
                    help="others' share of the machine above which a repeat is retried")
-    p.add_argument("--retries", type=int, default=3)
+    p.add_argument("--retries", type=int, default=None,
+                   help="retries of a loaded repeat, default 3 (quick: 1)")
     args = p.parse_args(argv)
     sections = _sections(args.only)
     threads = harness.blas_threads(args.threads)
@@ -116,7 +120,8 @@ def main(argv=None) -> str:
     torch.set_num_threads(threads)
     settings = harness.Settings(repeats=args.repeats or (3 if args.quick else 7),
                                 min_time=0.05 if args.quick else 0.25, max_load=args.max_load,
-                                retries=args.retries)
+                                retries=args.retries if args.retries is not None
+                                else (1 if args.quick else 3))
     t0 = time.perf_counter()
 
     def log(msg):
