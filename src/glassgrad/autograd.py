@@ -202,29 +202,35 @@ def topological_order(root, all_tensors: bool = False) -> list:
     Inputs of one op come in argument order (left to right). Raises GraphError where a graph
     below ``root`` was freed by an earlier ``backward``.
     """
-    order, seen = [], set()
+    # NOTE: an explicit stack of (tensor, expanded) pairs; a tensor is appended to ``order``
+    # when it is popped the second time, after all its inputs. A tensor counts as seen when it
+    # is expanded, not when pushed: a DAG may reach it again deeper down, and it must then come
+    # after that later path too. Local names: this is the per-step hot path of small models.
+    order, seen, isinstance_, tensor = [], set(), isinstance, Tensor
     stack = [(root, False)]
+    pop, push, see = stack.pop, stack.append, seen.add
     while stack:
-        t, expanded = stack.pop()
+        t, expanded = pop()
         if expanded:
             order.append(t)
             continue
         if id(t) in seen:
             continue
-        seen.add(id(t))
-        stack.append((t, True))
+        see(id(t))
+        push((t, True))
         fn = t._ctx
-        if fn is not None:
-            if fn.inputs is None:
-                raise GraphError(
-                    f"backward through {type(fn).__name__} a second time: its graph was freed by "
-                    "the first backward. Pass retain_graph=True to the first backward() if you "
-                    "need to backpropagate twice.")
-            # NOTE: pushed in reverse so that the stack visits (and orders) them left to right.
-            for x in reversed(fn.inputs):
-                if (isinstance(x, Tensor) and (all_tensors or x.requires_grad)
-                        and id(x) not in seen):
-                    stack.append((x, False))
+        if fn is None:
+            continue
+        inputs = fn.inputs
+        if inputs is None:
+            raise GraphError(
+                f"backward through {type(fn).__name__} a second time: its graph was freed by "
+                "the first backward. Pass retain_graph=True to the first backward() if you "
+                "need to backpropagate twice.")
+        # NOTE: pushed in reverse so that the stack visits (and orders) them left to right.
+        for x in reversed(inputs):
+            if isinstance_(x, tensor) and (all_tensors or x.requires_grad) and id(x) not in seen:
+                push((x, False))
     return order
 
 
@@ -233,6 +239,7 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     order = topological_order(root)
     grads = {id(root): grad}
     anomaly = _state["anomaly"]
+    isinstance_, tensor = isinstance, Tensor
     with no_grad():
         for t in reversed(order):
             g = grads.pop(id(t), None)
@@ -249,21 +256,22 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                     "so gradients cannot flow through it. Use it in forward only, or train with a "
                     "smooth surrogate (sigmoid for Step, tanh for Sign).")
             in_grads = fn.backward(g)
-            if not isinstance(in_grads, tuple):
+            if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             if anomaly:
                 _check_finite(fn, in_grads, "backward", _shapes(
                     [x.data if isinstance(x, Tensor) else x for x in fn.inputs]))
             for x, gx in zip(fn.inputs, in_grads):
-                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+                if gx is None or not isinstance_(x, tensor) or not x.requires_grad:
                     continue
-                if gx.shape != x.shape:
-                    gx = unbroadcast(gx, x.shape)
-                if gx.dtype != x.dtype:
-                    gx = gx.astype(x.dtype)
+                if gx.shape != x.data.shape:
+                    gx = unbroadcast(gx, x.data.shape)
+                if gx.dtype != x.data.dtype:
+                    gx = gx.astype(x.data.dtype)
                 key = id(x)
                 # NOTE: out of place on purpose: gradient arrays may be shared between inputs.
-                grads[key] = grads[key] + gx if key in grads else gx
+                prev = grads.get(key)
+                grads[key] = gx if prev is None else prev + gx
             if not retain_graph:
                 fn.inputs = None
                 fn.__dict__.clear()

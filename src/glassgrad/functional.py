@@ -88,8 +88,7 @@ def sum(x, dim=None, keepdim=False): return reduce.Sum.apply(x, axis=_axis(dim),
 
 
 def mean(x, dim=None, keepdim=False):
-    n = _count(x, dim)
-    return sum(x, dim, keepdim) * (1.0 / n if n else float("nan"))  # empty: NaN, as PyTorch
+    return reduce.Mean.apply(x, axis=_axis(dim), keepdims=keepdim)
 
 
 def var(x, dim=None, keepdim=False, correction=1):

@@ -287,7 +287,9 @@ class Tensor:
     def sum(self, dim=None, keepdim=False):
         return reduce.Sum.apply(self, axis=_axis(dim), keepdims=keepdim)
 
-    def mean(self, dim=None, keepdim=False): return F.mean(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False):
+        return reduce.Mean.apply(self, axis=_axis(dim), keepdims=keepdim)
+
     def var(self, dim=None, keepdim=False, correction=1): return F.var(self, dim, keepdim,
                                                                         correction)
     def std(self, dim=None, keepdim=False, correction=1): return F.std(self, dim, keepdim,

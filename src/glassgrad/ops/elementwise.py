@@ -142,7 +142,7 @@ class Sigmoid(Function):
     def forward(self, a):
         xp = get_array_module(a)
         e = xp.exp(-abs(a))
-        self.out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        self.out = xp.where(a >= 0, 1, e) / (1 + e)  # 1/(1+e^-a) for a >= 0, e^a/(1+e^a) else
         return self.out
 
     def backward(self, gy):

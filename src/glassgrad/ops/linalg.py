@@ -57,9 +57,8 @@ class Linear(Function):
     def backward(self, gy):
         x, w = self.x, self.weight
         gx = gy @ w if self.needs_grad(0) else None
-        gw = gb = None
-        if self.needs_grad(1):
-            gw = gy.reshape(-1, gy.shape[-1]).T @ x.reshape(-1, x.shape[-1])
-        if len(self.inputs) > 2 and self.needs_grad(2):
-            gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
+        if gy.ndim != 2:  # (out,) or (..., out): every leading position is a sample
+            gy, x = gy.reshape(-1, gy.shape[-1]), x.reshape(-1, x.shape[-1])
+        gw = gy.T @ x if self.needs_grad(1) else None
+        gb = gy.sum(axis=0) if len(self.inputs) > 2 and self.needs_grad(2) else None
         return gx, gw, gb

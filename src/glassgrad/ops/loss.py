@@ -56,13 +56,16 @@ class BinaryCrossEntropy(Function):
             self.lp = xp.maximum(xp.log(p), -100.0)
             self.l1p = xp.maximum(xp.log(1 - p), -100.0)
         self.p, self.t = p, t
-        return -(t * self.lp + (1 - t) * self.l1p)
+        self.diff = self.l1p - self.lp  # ∂loss/∂t; the loss is t·diff − l1p
+        out = t * self.diff
+        out -= self.l1p
+        return out
 
     def backward(self, gy):
         xp = get_array_module(gy)
         p, t = self.p, self.t
         gp = gy * (p - t) / xp.maximum((1 - p) * p, 1e-12)
-        gt = gy * (self.l1p - self.lp) if self.needs_grad(1) else None
+        gt = gy * self.diff if self.needs_grad(1) else None
         return gp, gt
 
 

@@ -69,18 +69,26 @@ class Adam(Optimizer):
                 p.data *= 1 - lr * wd
             else:
                 g = g + wd * p.data
+        # NOTE: in place, one scratch array per step: Adam is memory-bound, and every
+        # temporary of a (256, 784) weight is another pass over memory.
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
         m += (1 - beta1) * g
         v *= beta2
-        v += (1 - beta2) * g * g
+        tmp = xp.multiply(g, g, out=xp.empty_like(v))  # NOTE: out=: 0-d math gives scalars
+        tmp *= 1 - beta2
+        v += tmp
         if group["amsgrad"]:
             v_max = state.setdefault("max_exp_avg_sq", xp.zeros_like(p.data))
             xp.maximum(v_max, v, out=v_max)
             v = v_max
         bias1, bias2 = 1 - beta1 ** t, 1 - beta2 ** t
-        denom = xp.sqrt(v) / bias2 ** 0.5 + eps
-        p.data -= (lr / bias1) * m / denom
+        denom = xp.sqrt(v, out=tmp)
+        denom *= 1 / bias2 ** 0.5
+        denom += eps
+        step = xp.divide(m, denom, out=denom)
+        step *= lr / bias1
+        p.data -= step
 
 
 class AdamW(Adam):
