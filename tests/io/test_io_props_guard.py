@@ -16,7 +16,7 @@ OP_TARGETS = {
     "Abs": "abs", "Add": "add", "Clamp": "clamp", "Cos": "cos", "Div": "div", "Exp": "exp",
     "LeakyReLU": "leaky_relu", "Log": "log", "Maximum": "maximum", "Minimum": "minimum",
     "Mul": "mul", "Neg": "neg", "Pow": "pow", "ReLU": "relu", "Sigmoid": "sigmoid", "Sin": "sin",
-    "Sqrt": "sqrt", "Tanh": "tanh", "Where": "where", "Sum": "sum", "Max": "amax",
+    "Sqrt": "sqrt", "Tanh": "tanh", "Where": "where", "Sum": "sum", "Mean": "mean", "Max": "amax",
     "LogSumExp": "logsumexp", "LogSoftmax": "log_softmax",
     # movement, linear algebra, fused losses (test_io_props_grad.py)
     "Reshape": "reshape", "Permute": "permute", "Expand": "expand", "GetItem": "getitem",
