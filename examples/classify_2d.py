@@ -29,7 +29,7 @@ def mlp(sizes, out_activation=None):
 
 # name -> (data, loss, linear baseline, network, epochs of the network)
 PROBLEMS = {
-    "moons": (lambda: data.make_moons(500, noise=0.1, seed=0), nn.BCELoss,
+    "moons": (lambda: data.make_moons(1000, noise=0.1, seed=0), nn.BCELoss,
               lambda: train.LogisticRegression(2), lambda: mlp([2, 4, 2, 1], nn.Sigmoid()), 60),
     "circles": (lambda: data.make_circles(500, noise=0.05, factor=0.5, seed=0), nn.BCELoss,
                 lambda: train.LogisticRegression(2), lambda: mlp([2, 4, 2, 1], nn.Sigmoid()),

@@ -28,11 +28,11 @@ def _mlp_4_2():
 
 
 def test_moons_logistic_near_86_mlp_above_99():
-    X, y = data.make_moons(500, noise=0.1, seed=0)
+    X, y = data.make_moons(1000, noise=0.1, seed=0)
     gg.manual_seed(0)
     logreg = _test_accuracy(train.LogisticRegression(2), nn.BCELoss(), X, y, 0.1, 30)
     mlp = _test_accuracy(_mlp_4_2(), nn.BCELoss(), X, y, 0.05, 60)
-    assert 0.80 <= logreg <= 0.92, logreg   # a straight line through two moons
+    assert 0.83 <= logreg <= 0.90, logreg   # a straight line through two moons
     assert mlp >= 0.99, mlp
 
 
