@@ -74,39 +74,38 @@ def im2col(x, kernel, stride, padding, dilation):
 _BLOCK_BYTES = 1 << 20
 
 
-def row_blocks(oh, bytes_per_row):
-    """Slices of ``oh`` output rows in blocks of ~``_BLOCK_BYTES`` (at least one row each)."""
-    step = max(1, min(oh, _BLOCK_BYTES // bytes_per_row))
-    return [slice(start, min(start + step, oh)) for start in range(0, oh, step)]
-
-
 def column_blocks(win):
     """Yield (rows, cols): ``cols`` a contiguous copy of ``win[:, :, :, rows]`` for blocks of
     output rows of ~``_BLOCK_BYTES`` each. ``cols`` is overwritten by the next block."""
     xp = get_array_module(win)
-    per_row = win.size // win.shape[3]
-    blocks = row_blocks(win.shape[3], per_row * win.itemsize)
-    buf = xp.empty(per_row * (blocks[0].stop - blocks[0].start), dtype=win.dtype)
-    for rows in blocks:
+    oh = win.shape[3]
+    per_row = win.size // oh
+    step = max(1, min(oh, _BLOCK_BYTES // (per_row * win.itemsize)))
+    buf = xp.empty(per_row * step, dtype=win.dtype)
+    for start in range(0, oh, step):
+        rows = slice(start, min(start + step, oh))
         block = win[:, :, :, rows]
         cols = buf[:block.size].reshape(block.shape)
         cols[...] = block
         yield rows, cols
 
 
-def col2im_add(gx, cols, row0, stride, dilation):
-    """The adjoint of ``im2col``: add cols (C, KH, KW, R, OW, N), the columns of output rows
-    ``row0 ...``, into the padded input gradient gx (C, HP, WP, N), summing overlaps.
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    """The adjoint of ``im2col``: cols (C, KH, KW, OH, OW, N) -> x (N, C, H, W), summing overlaps.
 
     One vectorised slice-add per kernel offset (KH·KW of them), never a loop over pixels.
     """
-    (sh, sw), (dh, dw) = stride, dilation
-    kh, kw, r, ow = cols.shape[1:5]
+    xp = get_array_module(cols)
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (pt, pb), (pl, pr) = padding
+    oh, ow = cols.shape[3], cols.shape[4]
+    gx = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
     for i in range(kh):
-        top = row0 * sh + i * dh
-        rows = slice(top, top + sh * (r - 1) + 1, sh)
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
             gx[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+    return gx[:, pt:pt + h, pl:pl + w].transpose(3, 0, 1, 2)
 
 
 class Conv2d(Function):
@@ -147,12 +146,13 @@ class Conv2d(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         w, g, x = self.weight, self.groups, self.x
-        o, k = w.shape[0], w[0].size  # k = C/G·KH·KW
+        o = w.shape[0]
         gy2 = xp.ascontiguousarray(gy.transpose(1, 2, 3, 0)).reshape(o, -1)  # (O, OH·OW·N)
-        gy_rows = gy2.reshape(g, o // g, gy.shape[2], -1)  # (G, O/G, OH, OW·N)
         gx = gw = gb = None
         if self.needs_grad(1):  # gw = Σ over row blocks of gy_block @ cols_blockᵀ
             win = windows(x, w.shape[2:], self.stride, self.padding, self.dilation)
+            gy_rows = gy2.reshape(g, o // g, gy.shape[2], -1)  # (G, O/G, OH, OW·N)
+            k = w[0].size  # C/G·KH·KW
             for rows, cols in column_blocks(win):
                 part = xp.matmul(gy_rows[:, :, rows].reshape(g, o // g, -1),
                                  cols.reshape(g, k, -1).transpose(0, 2, 1))
@@ -163,22 +163,14 @@ class Conv2d(Function):
             gw = gw.reshape(w.shape)
         if len(self.inputs) > 2 and self.needs_grad(2):
             gb = gy2.sum(axis=1)
-        if self.needs_grad(0):  # gx = col2im(Wᵀ @ gy), block by block
-            n, c, h, wd = x.shape
-            (pt, pb), (pl, pr) = self.padding
-            ow = gy.shape[3]
-            gx = xp.zeros((c, h + pt + pb, wd + pl + pr, n), dtype=xp.result_type(w, gy2))
-            wt = w.reshape(g, o // g, k).transpose(0, 2, 1)  # (G, C/G·KH·KW, O/G)
-            per_row = g * k * ow * n  # column-matrix entries per output row: C·KH·KW·OW·N
-            blocks = row_blocks(gy.shape[2], per_row * gx.itemsize)
-            buf = xp.empty(per_row * (blocks[0].stop - blocks[0].start), dtype=gx.dtype)
-            for rows in blocks:
-                gy_block = gy_rows[:, :, rows].reshape(g, o // g, -1)
-                gcols = buf[:per_row * (rows.stop - rows.start)].reshape(g, k, -1)
-                xp.matmul(wt, gy_block, out=gcols)
-                gcols = gcols.reshape((c,) + w.shape[2:] + (rows.stop - rows.start, ow, n))
-                col2im_add(gx, gcols, rows.start, self.stride, self.dilation)
-            gx = gx[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2)
+        if self.needs_grad(0):
+            if g == 1:
+                gcols = w.reshape(o, -1).T @ gy2
+            else:
+                wg = w.reshape(g, o // g, -1).transpose(0, 2, 1)
+                gcols = xp.matmul(wg, gy2.reshape(g, o // g, -1))
+            gcols = gcols.reshape((x.shape[1],) + w.shape[2:] + gy.shape[2:] + (x.shape[0],))
+            gx = col2im(gcols, x.shape, w.shape[2:], self.stride, self.padding, self.dilation)
         return gx, gw, gb
 
 
