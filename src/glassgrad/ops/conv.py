@@ -4,7 +4,8 @@ Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), bias (O,) -> y (N, O, OH, 
 OH = ⌊(H + pad_top + pad_bottom − dh·(KH − 1) − 1) / sh⌋ + 1 (and the same for OW).
 
 Memory layout, chosen by measurement (``bench/conv_layouts.py``): inside, images are "CHWN",
-batch innermost. The columns matrix is (C·KH·KW, OH·OW·N), so the forward product is
+batch innermost. The columns matrix is (C·KH·KW, OH·OW·N) (built in blocks of output rows,
+see ``column_blocks``), so the forward product is
 ``W (O, C·KH·KW) @ cols`` and lands as (O, OH, OW, N) in memory; the output is that buffer seen
 through a transpose, shape (N, O, OH, OW), no copy. Elementwise ops and pooling keep that memory
 order, so the next convolution's ``x.transpose(1, 2, 3, 0)`` is already contiguous. With N
@@ -67,10 +68,12 @@ def im2col(x, kernel, stride, padding, dilation):
     return get_array_module(x).ascontiguousarray(windows(x, kernel, stride, padding, dilation))
 
 
-# NOTE: the GEMMs run on blocks of output rows whose columns fit in the L2 cache (~1 MB), each
+# NOTE: the GEMMs run on blocks of output rows whose columns take ~1 MB (cache-sized), each
 # block copied from the window view into one reused buffer just before its GEMM reads it.
 # Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and a fresh
-# buffer per block page-faulted: forward 0.83 -> 0.61 ms on that layer (one thread).
+# buffer per block page-faulted: forward 0.83 -> 0.61 ms on that layer (one thread). 2 MB
+# blocks measured the same; the input gradient's col2im is not blocked (smaller blocks
+# made its KH·KW slice-adds per block cost more: 0.87 against 0.52 ms).
 _BLOCK_BYTES = 1 << 20
 
 
