@@ -6,6 +6,7 @@ import math
 
 from ..autograd import Function
 from ..backend import default_generator, get_array_module
+from .elementwise import masked_grad
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -100,7 +101,7 @@ class Hardtanh(Function):
         return get_array_module(a).clip(a, min_val, max_val)
 
     def backward(self, gy):
-        return get_array_module(gy).where(self.mask, gy, 0)
+        return masked_grad(gy, self.mask)
 
 
 # ---------------------------------------------------------------- non-differentiable neurons

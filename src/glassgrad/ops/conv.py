@@ -4,7 +4,8 @@ Shapes: x (N, C, H, W), weight (O, C/groups, KH, KW), bias (O,) -> y (N, O, OH, 
 OH = ⌊(H + pad_top + pad_bottom − dh·(KH − 1) − 1) / sh⌋ + 1 (and the same for OW).
 
 Memory layout, chosen by measurement (``bench/conv_layouts.py``): inside, images are "CHWN",
-batch innermost. The columns matrix is (C·KH·KW, OH·OW·N), so the forward product is
+batch innermost. The columns matrix is (C·KH·KW, OH·OW·N) (built in blocks of output rows,
+see ``column_blocks``), so the forward product is
 ``W (O, C·KH·KW) @ cols`` and lands as (O, OH, OW, N) in memory; the output is that buffer seen
 through a transpose, shape (N, O, OH, OW), no copy. Elementwise ops and pooling keep that memory
 order, so the next convolution's ``x.transpose(1, 2, 3, 0)`` is already contiguous. With N
@@ -46,10 +47,10 @@ def to_chwn(x, padding, value=0.0):
     return out
 
 
-def im2col(x, kernel, stride, padding, dilation):
-    """x (N, C, H, W) -> cols (C, KH, KW, OH, OW, N), contiguous, one copy of a strided view.
+def windows(x, kernel, stride, padding, dilation):
+    """x (N, C, H, W) -> the strided view (C, KH, KW, OH, OW, N) that ``im2col`` copies.
 
-    ``cols[c, i, j, oh, ow, n] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]``.
+    ``windows[c, i, j, oh, ow, n] = x_padded[n, c, oh·sh + i·dh, ow·sw + j·dw]``.
     """
     xp = get_array_module(x)
     xt = to_chwn(x, padding)
@@ -58,9 +59,38 @@ def im2col(x, kernel, stride, padding, dilation):
     oh = conv_output_size(hp, kh, sh, 0, dh)
     ow = conv_output_size(wp, kw, sw, 0, dw)
     s_c, s_h, s_w, s_n = xt.strides
-    windows = _as_strided(xp, xt, (c, kh, kw, oh, ow, n),
-                          (s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w, s_n))
-    return xp.ascontiguousarray(windows)
+    return _as_strided(xp, xt, (c, kh, kw, oh, ow, n),
+                       (s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w, s_n))
+
+
+def im2col(x, kernel, stride, padding, dilation):
+    """x (N, C, H, W) -> cols (C, KH, KW, OH, OW, N), contiguous, one copy of a strided view."""
+    return get_array_module(x).ascontiguousarray(windows(x, kernel, stride, padding, dilation))
+
+
+# NOTE: the GEMMs run on blocks of output rows whose columns take ~1 MB (cache-sized), each
+# block copied from the window view into one reused buffer just before its GEMM reads it.
+# Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and a fresh
+# buffer per block page-faulted: forward 0.83 -> 0.61 ms on that layer (one thread). 2 MB
+# blocks measured the same; the input gradient's col2im is not blocked (smaller blocks
+# made its KH·KW slice-adds per block cost more: 0.87 against 0.52 ms).
+_BLOCK_BYTES = 1 << 20
+
+
+def column_blocks(win):
+    """Yield (rows, cols): ``cols`` a contiguous copy of ``win[:, :, :, rows]`` for blocks of
+    output rows of ~``_BLOCK_BYTES`` each. ``cols`` is overwritten by the next block."""
+    xp = get_array_module(win)
+    oh = win.shape[3]
+    per_row = win.size // oh
+    step = max(1, min(oh, _BLOCK_BYTES // (per_row * win.itemsize)))
+    buf = xp.empty(per_row * step, dtype=win.dtype)
+    for start in range(0, oh, step):
+        rows = slice(start, min(start + step, oh))
+        block = win[:, :, :, rows]
+        cols = buf[:block.size].reshape(block.shape)
+        cols[...] = block
+        yield rows, cols
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
@@ -98,33 +128,42 @@ class Conv2d(Function):
         n = x.shape[0]
         o, cg, kh, kw = weight.shape
         kernel = (kh, kw)
-        cols = im2col(x, kernel, stride, padding, dilation)
-        oh, ow = cols.shape[3], cols.shape[4]
-        m = n * oh * ow
-        if groups == 1:
-            y = weight.reshape(o, -1) @ cols.reshape(-1, m)
-        else:
-            y = xp.matmul(weight.reshape(groups, o // groups, -1),
-                          cols.reshape(groups, -1, m)).reshape(o, m)
+        win = windows(x, kernel, stride, padding, dilation)
+        oh, ow = win.shape[3], win.shape[4]
+        y = xp.empty((o, oh, ow, n), dtype=xp.result_type(x, weight))
+        wg = weight.reshape(groups, o // groups, -1)
+        for rows, cols in column_blocks(win):
+            xp.matmul(wg, cols.reshape(groups, wg.shape[2], -1),
+                      out=y[:, rows].reshape(groups, o // groups, -1))
         if bias is not None:
-            y += bias[:, None]
-        self.cols, self.weight, self.x_shape = cols, weight, x.shape
+            y += bias[:, None, None, None]
+        # NOTE: the columns are not kept for backward: they are KH·KW times the input (5 MB on
+        # LeNet's first layer); backward rebuilds them block by block, only when the weight
+        # wants a gradient. Keeping them grew the heap ~12 MB per LeNet step, which glibc could
+        # hand back to the OS and page-fault in again: 2× slower steps once PyTorch had run in
+        # the same process (bench/lenet.py), against 0.1-0.4 ms for the rebuild.
+        self.x, self.weight = x, weight
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
-        return y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
+        return y.transpose(3, 0, 1, 2)
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        w, g, cols = self.weight, self.groups, self.cols
+        w, g, x = self.weight, self.groups, self.x
         o = w.shape[0]
         gy2 = xp.ascontiguousarray(gy.transpose(1, 2, 3, 0)).reshape(o, -1)  # (O, OH·OW·N)
         gx = gw = gb = None
-        if self.needs_grad(1):
-            if g == 1:
-                gw = (gy2 @ cols.reshape(-1, gy2.shape[1]).T).reshape(w.shape)
-            else:
-                gw = xp.matmul(gy2.reshape(g, o // g, -1),
-                               cols.reshape(g, -1, gy2.shape[1]).transpose(0, 2, 1))
-                gw = gw.reshape(w.shape)
+        if self.needs_grad(1):  # gw = Σ over row blocks of gy_block @ cols_blockᵀ
+            win = windows(x, w.shape[2:], self.stride, self.padding, self.dilation)
+            gy_rows = gy2.reshape(g, o // g, gy.shape[2], -1)  # (G, O/G, OH, OW·N)
+            k = w[0].size  # C/G·KH·KW
+            for rows, cols in column_blocks(win):
+                part = xp.matmul(gy_rows[:, :, rows].reshape(g, o // g, -1),
+                                 cols.reshape(g, k, -1).transpose(0, 2, 1))
+                if gw is None:
+                    gw = part
+                else:
+                    gw += part
+            gw = gw.reshape(w.shape)
         if len(self.inputs) > 2 and self.needs_grad(2):
             gb = gy2.sum(axis=1)
         if self.needs_grad(0):
@@ -133,9 +172,8 @@ class Conv2d(Function):
             else:
                 wg = w.reshape(g, o // g, -1).transpose(0, 2, 1)
                 gcols = xp.matmul(wg, gy2.reshape(g, o // g, -1))
-            gcols = gcols.reshape(cols.shape)
-            gx = col2im(gcols, self.x_shape, w.shape[2:], self.stride, self.padding,
-                        self.dilation)
+            gcols = gcols.reshape((x.shape[1],) + w.shape[2:] + gy.shape[2:] + (x.shape[0],))
+            gx = col2im(gcols, x.shape, w.shape[2:], self.stride, self.padding, self.dilation)
         return gx, gw, gb
 
 
