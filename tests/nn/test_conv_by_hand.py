@@ -113,3 +113,16 @@ def test_avg_pool_padding_divisor():
 def test_bad_input_raises_clear_errors(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_max_pool_padding_never_wins_for_integer_and_bool_inputs():
+    F = CF
+    ints = gg.tensor(np.full((1, 1, 2, 2), -5, dtype=np.int64), dtype=np.int64)
+    assert F.max_pool2d(ints, 2, stride=2, padding=1).numpy().tolist() == [[[[-5, -5], [-5, -5]]]]
+    bools = gg.tensor(np.zeros((1, 1, 2, 2), dtype=bool), dtype=bool)
+    assert not F.max_pool2d(bools, 2, stride=2, padding=1).numpy().any()
+
+
+def test_max_pool_padding_limit_is_half_the_kernel_as_in_torch():
+    with pytest.raises(ValueError, match="at most half the kernel"):
+        CF.max_pool1d(gg.randn(1, 1, 5), 2, stride=1, padding=2, dilation=3)

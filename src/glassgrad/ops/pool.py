@@ -21,8 +21,8 @@ def _geometry(x, kernel, stride, padding, dilation, op):
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
         raise ValueError(f"{op}: kernel {kernel}, stride {stride} and dilation {dilation} must be "
                          "positive integers.")
-    for k, p, d in zip(kernel, padding, dilation):
-        if p < 0 or 2 * p > d * (k - 1) + 1:
+    for k, p in zip(kernel, padding):
+        if p < 0 or p > k // 2:  # NOTE: PyTorch's limit, half the undilated kernel
             raise ValueError(f"{op}: padding {padding} must be non-negative and at most half the "
                              f"kernel {kernel} (as in PyTorch).")
     out = []
@@ -37,6 +37,13 @@ def _geometry(x, kernel, stride, padding, dilation, op):
         out.append(conv_output_size(x.shape[2 + axis], kernel[axis], stride[axis],
                                     2 * padding[axis], dilation[axis]))
     return tuple(out)
+
+
+def _lowest(xp, dtype):
+    """The padding value that never wins a max: -inf, or the smallest integer, or False."""
+    if dtype.kind == "f":
+        return -xp.inf
+    return False if dtype.kind == "b" else xp.iinfo(dtype).min
 
 
 def _offsets(kernel, stride, dilation, out_hw):
@@ -109,7 +116,7 @@ class MaxPool2d(Function):
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
         xp = get_array_module(x)
         out_hw = _geometry(x, kernel, stride, padding, dilation, "MaxPool2d")
-        xpad = _pad(x, padding, -xp.inf)
+        xpad = _pad(x, padding, _lowest(xp, x.dtype))
         out = None
         for _, where in _offsets(kernel, stride, dilation, out_hw):
             if out is None:
