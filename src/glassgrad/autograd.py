@@ -208,19 +208,20 @@ def topological_order(root, all_tensors: bool = False) -> list:
     # after that later path too. Local names: this is the per-step hot path of small models.
     order, seen, isinstance_, tensor = [], set(), isinstance, Tensor
     stack = [(root, False)]
-    pop, push, see = stack.pop, stack.append, seen.add
+    pop, push, see, emit = stack.pop, stack.append, seen.add, order.append
     while stack:
         t, expanded = pop()
         if expanded:
-            order.append(t)
+            emit(t)
             continue
         if id(t) in seen:
             continue
         see(id(t))
-        push((t, True))
         fn = t._ctx
         if fn is None:
+            emit(t)  # a leaf: nothing below it, so it is done as soon as it is reached
             continue
+        push((t, True))
         inputs = fn.inputs
         if inputs is None:
             raise GraphError(
@@ -238,23 +239,28 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     """Backpropagate ``grad`` (an array shaped like ``root``) through the graph below ``root``."""
     order = topological_order(root)
     grads = {id(root): grad}
+    take, get = grads.pop, grads.get
     anomaly = _state["anomaly"]
     isinstance_, tensor = isinstance, Tensor
-    with no_grad():
+    # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
+    # this loop runs once per node per training step, and small models are overhead-bound.
+    grad_mode, _state["grad"] = _state["grad"], False
+    try:
         for t in reversed(order):
-            g = grads.pop(id(t), None)
+            g = take(id(t), None)
             if g is None:
                 continue
             fn = t._ctx
-            if fn is None or t._retain:
-                t._accumulate(g)
             if fn is None:
+                t._accumulate(g)  # a leaf
                 continue
+            if t._retain:
+                t._accumulate(g)
             if not fn.differentiable:
                 raise NotDifferentiableError(
-                    f"{type(fn).__name__} has no useful derivative (it is zero almost everywhere), "
-                    "so gradients cannot flow through it. Use it in forward only, or train with a "
-                    "smooth surrogate (sigmoid for Step, tanh for Sign).")
+                    f"{type(fn).__name__} has no useful derivative (it is zero almost "
+                    "everywhere), so gradients cannot flow through it. Use it in forward only, "
+                    "or train with a smooth surrogate (sigmoid for Step, tanh for Sign).")
             in_grads = fn.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -264,14 +270,17 @@ def backward(root, grad, retain_graph: bool = False) -> None:
             for x, gx in zip(fn.inputs, in_grads):
                 if gx is None or not isinstance_(x, tensor) or not x.requires_grad:
                     continue
-                if gx.shape != x.data.shape:
-                    gx = unbroadcast(gx, x.data.shape)
-                if gx.dtype != x.data.dtype:
-                    gx = gx.astype(x.data.dtype)
+                data = x.data
+                if gx.shape != data.shape:
+                    gx = unbroadcast(gx, data.shape)
+                if gx.dtype is not data.dtype and gx.dtype != data.dtype:
+                    gx = gx.astype(data.dtype)
                 key = id(x)
                 # NOTE: out of place on purpose: gradient arrays may be shared between inputs.
-                prev = grads.get(key)
+                prev = get(key)
                 grads[key] = gx if prev is None else prev + gx
             if not retain_graph:
                 fn.inputs = None
                 fn.__dict__.clear()
+    finally:
+        _state["grad"] = grad_mode
