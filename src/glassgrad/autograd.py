@@ -241,7 +241,7 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     grads = {id(root): grad}
     take, get = grads.pop, grads.get
     anomaly = _state["anomaly"]
-    isinstance_, tensor = isinstance, Tensor
+    isinstance_, tensor, make = isinstance, Tensor, Tensor._make
     # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
     # this loop runs once per node per training step, and small models are overhead-bound.
     grad_mode, _state["grad"] = _state["grad"], False
@@ -251,8 +251,9 @@ def backward(root, grad, retain_graph: bool = False) -> None:
             if g is None:
                 continue
             fn = t._ctx
-            if fn is None:
-                t._accumulate(g)  # a leaf
+            if fn is None:  # a leaf: ``t._accumulate(g)``, inline
+                prev = t.grad
+                t.grad = make(g if prev is None else prev.data + g, None)
                 continue
             if t._retain:
                 t._accumulate(g)

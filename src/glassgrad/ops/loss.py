@@ -52,7 +52,8 @@ class BinaryCrossEntropy(Function):
     # 0 · inf = NaN in backward. The gradient clamps its denominator p(1−p) at 1e-12 (PyTorch).
     def forward(self, p, t):
         xp = get_array_module(p)
-        with xp.errstate(divide="ignore"):
+        # NOTE: p outside [0, 1] gives NaN quietly here; binary_cross_entropy raises for it.
+        with xp.errstate(divide="ignore", invalid="ignore"):
             self.lp = xp.maximum(xp.log(p), -100.0)
             self.l1p = xp.maximum(xp.log(1 - p), -100.0)
         self.p, self.t = p, t
