@@ -64,5 +64,9 @@ class Linear(Function):
             gx = gy @ w if self.needs_grad(0) else None
             gy, x = gy.reshape(-1, gy.shape[-1]), x.reshape(-1, x.shape[-1])
         gw = gy.T.dot(x) if self.needs_grad(1) else None
-        gb = gy.sum(axis=0) if len(self.inputs) > 2 and self.needs_grad(2) else None
+        gb = None
+        if len(self.inputs) > 2 and self.needs_grad(2):
+            # NOTE: the column sums as a product with ones (one BLAS call): NumPy's sum over
+            # axis 0 of a (N, few) array crawls (20 us for 1000 x 4, against 1 us).
+            gb = get_array_module(gy).ones(gy.shape[0], dtype=gy.dtype).dot(gy)
         return gx, gw, gb
