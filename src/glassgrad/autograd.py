@@ -13,6 +13,8 @@ frees the graph as it goes unless ``retain_graph=True``.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import os
 import traceback
 
@@ -22,6 +24,7 @@ from .errors import AnomalyError, DeviceError, GraphError, NotDifferentiableErro
 OPS: dict[str, type] = {}  # every Function subclass by name: the op table the tests walk
 
 _state = {"grad": True, "anomaly": False}
+_sequence = itertools.count()  # creation order of recorded ops: the backward engine's order
 
 # NOTE: tensor.py sets this to the Tensor class; autograd sits below tensor and cannot import it.
 Tensor = None
@@ -98,8 +101,9 @@ def _check_finite(fn, arrays, phase: str, input_shapes) -> None:
 class Function:
     """Base class of every differentiable op. Subclasses write ``forward`` and ``backward``."""
 
-    # NOTE: op-specific saved arrays live in __dict__; freeing the graph clears it.
-    __slots__ = ("inputs", "__dict__")
+    # NOTE: op-specific saved arrays live in __dict__; freeing the graph clears it. ``seq``
+    # numbers recorded ops in creation order: the backward engine runs them newest first.
+    __slots__ = ("inputs", "seq", "__dict__")
     differentiable = True
     hint = ""  # a line added to shape errors: the usual fix for this op
 
@@ -145,7 +149,7 @@ class Function:
             raise _op_error(cls, arrays, params, err) from err
         needs = wants_grad and _state["grad"]
         if needs:
-            fn.inputs = inputs
+            fn.inputs, fn.seq = inputs, next(_sequence)
         if _state["anomaly"]:
             fn._created_at = _user_frame()
             _check_finite(fn, (out,), "forward", _shapes(arrays))
@@ -208,19 +212,20 @@ def topological_order(root, all_tensors: bool = False) -> list:
     # after that later path too. Local names: this is the per-step hot path of small models.
     order, seen, isinstance_, tensor = [], set(), isinstance, Tensor
     stack = [(root, False)]
-    pop, push, see = stack.pop, stack.append, seen.add
+    pop, push, see, emit = stack.pop, stack.append, seen.add, order.append
     while stack:
         t, expanded = pop()
         if expanded:
-            order.append(t)
+            emit(t)
             continue
         if id(t) in seen:
             continue
         see(id(t))
-        push((t, True))
         fn = t._ctx
         if fn is None:
+            emit(t)  # a leaf: nothing below it, so it is done as soon as it is reached
             continue
+        push((t, True))
         inputs = fn.inputs
         if inputs is None:
             raise GraphError(
@@ -235,26 +240,42 @@ def topological_order(root, all_tensors: bool = False) -> list:
 
 
 def backward(root, grad, retain_graph: bool = False) -> None:
-    """Backpropagate ``grad`` (an array shaped like ``root``) through the graph below ``root``."""
-    order = topological_order(root)
+    """Backpropagate ``grad`` (an array shaped like ``root``) through the graph below ``root``.
+
+    Ops run in decreasing creation order (``Function.seq``, as PyTorch's engine does): an op's
+    inputs were all created before it, so every consumer of a tensor runs before the tensor's
+    own creator, with no separate topological sort. Leaves accumulate ``.grad`` at the end.
+    """
+    if root._ctx is None:
+        root._accumulate(grad)
+        return
     grads = {id(root): grad}
+    take, get = grads.pop, grads.get
+    # NOTE: heap items (−seq, id, tensor): seqs are unique, so tensors are never compared.
+    heap, leaves = [(-root._ctx.seq, id(root), root)], []
+    pop, push, reached = heapq.heappop, heapq.heappush, leaves.append
     anomaly = _state["anomaly"]
-    isinstance_, tensor = isinstance, Tensor
-    with no_grad():
-        for t in reversed(order):
-            g = grads.pop(id(t), None)
-            if g is None:
-                continue
+    isinstance_, tensor, make = isinstance, Tensor, Tensor._make
+    # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
+    # this loop runs once per node per training step, and small models are overhead-bound.
+    grad_mode, _state["grad"] = _state["grad"], False
+    try:
+        while heap:
+            t = pop(heap)[2]
+            g = take(id(t))
             fn = t._ctx
-            if fn is None or t._retain:
+            if fn.inputs is None:
+                raise GraphError(
+                    f"backward through {type(fn).__name__} a second time: its graph was freed "
+                    "by the first backward. Pass retain_graph=True to the first backward() if "
+                    "you need to backpropagate twice.")
+            if t._retain:
                 t._accumulate(g)
-            if fn is None:
-                continue
             if not fn.differentiable:
                 raise NotDifferentiableError(
-                    f"{type(fn).__name__} has no useful derivative (it is zero almost everywhere), "
-                    "so gradients cannot flow through it. Use it in forward only, or train with a "
-                    "smooth surrogate (sigmoid for Step, tanh for Sign).")
+                    f"{type(fn).__name__} has no useful derivative (it is zero almost "
+                    "everywhere), so gradients cannot flow through it. Use it in forward only, "
+                    "or train with a smooth surrogate (sigmoid for Step, tanh for Sign).")
             in_grads = fn.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -264,14 +285,27 @@ def backward(root, grad, retain_graph: bool = False) -> None:
             for x, gx in zip(fn.inputs, in_grads):
                 if gx is None or not isinstance_(x, tensor) or not x.requires_grad:
                     continue
-                if gx.shape != x.data.shape:
-                    gx = unbroadcast(gx, x.data.shape)
-                if gx.dtype != x.data.dtype:
-                    gx = gx.astype(x.data.dtype)
+                data = x.data
+                if gx.shape != data.shape:
+                    gx = unbroadcast(gx, data.shape)
+                if gx.dtype is not data.dtype and gx.dtype != data.dtype:
+                    gx = gx.astype(data.dtype)
                 key = id(x)
-                # NOTE: out of place on purpose: gradient arrays may be shared between inputs.
-                prev = grads.get(key)
-                grads[key] = gx if prev is None else prev + gx
+                prev = get(key)
+                if prev is not None:
+                    # NOTE: out of place on purpose: gradient arrays may be shared.
+                    grads[key] = prev + gx
+                    continue
+                grads[key] = gx
+                if x._ctx is None:
+                    reached(x)
+                else:
+                    push(heap, (-x._ctx.seq, key, x))
             if not retain_graph:
                 fn.inputs = None
                 fn.__dict__.clear()
+        for t in leaves:  # ``t._accumulate(g)``, inline
+            g, prev = grads[id(t)], t.grad
+            t.grad = make(g if prev is None else prev.data + g, None)
+    finally:
+        _state["grad"] = grad_mode

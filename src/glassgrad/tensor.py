@@ -152,23 +152,12 @@ class Tensor:
         dtype = np.dtype(target)
         return self if dtype == self.dtype else E.Cast.apply(self, dtype=dtype)
 
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
-
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
-    def long(self) -> Tensor:
-        return self.to(np.int64)
-
-    def type(self, dtype) -> Tensor:
-        return self.to(dtype)
+    def cpu(self) -> Tensor: return self.to("cpu")
+    def cuda(self) -> Tensor: return self.to("cuda")
+    def float(self) -> Tensor: return self.to(np.float32)
+    def double(self) -> Tensor: return self.to(np.float64)
+    def long(self) -> Tensor: return self.to(np.int64)
+    def type(self, dtype) -> Tensor: return self.to(dtype)
 
     # ------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
@@ -229,7 +218,15 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __getitem__(self, index):
-        return movement.GetItem.apply(self, index=_index(index))
+        index = _index(index)
+        if not self.requires_grad and not autograd._state["anomaly"]:
+            # NOTE: a constant (a data batch, X[idx]) needs no graph node: index it directly.
+            # A bad index falls through to GetItem, which explains the error.
+            try:
+                return Tensor._make(self.data[index], None)
+            except (IndexError, TypeError, ValueError):
+                pass
+        return movement.GetItem.apply(self, index=index)
 
     def __setitem__(self, index, value):
         if self.requires_grad and autograd.is_grad_enabled():

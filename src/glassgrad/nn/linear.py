@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..creation import empty
 from ..ops.linalg import Linear as _Linear
+from ..tensor import Tensor
 from . import init
 from .module import Module, check_features
 from .parameter import Parameter
@@ -46,9 +47,10 @@ class Linear(Module):
             init.fan_in_uniform_(self.bias, fan_in=self.in_features)
 
     def forward(self, x):
-        check_features(self, x, self.in_features)
-        # NOTE: the parameters straight from their dict (not through Module.__getattr__) and the
-        # op itself (not F.linear): this line runs once per layer per step.
+        # NOTE: the check inline, the parameters straight from their dict (not through
+        # Module.__getattr__) and the op itself (not F.linear): this runs once per layer per step.
+        if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
+            check_features(self, x, self.in_features)
         params = self._parameters
         bias = params.get("bias")
         if bias is None:

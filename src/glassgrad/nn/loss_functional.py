@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..backend import get_array_module, to_numpy
@@ -59,17 +61,21 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable for any logit.
     """
     target = _target(target, input, "binary_cross_entropy")
-    data = input.data
-    # NOTE: NaN fails both comparisons, so two reductions check range and finiteness at once.
-    if data.size and not (data.min() >= 0 and data.max() <= 1):
-        raise ValueError(
-            f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
-            f"[{float(data.min())}, {float(data.max())}]. Apply sigmoid first, or use "
-            "binary_cross_entropy_with_logits on the raw scores.")
     loss = L.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    out = _reduce(loss, reduction, "binary_cross_entropy")
+    # NOTE: checked after the fact: any p outside [0, 1], or NaN, makes its logs NaN, so a
+    # finite mean or sum proves the input valid without two more passes over it (the hot path).
+    if reduction == "none" or not math.isfinite(out.data):
+        data = input.data
+        # NaN fails both comparisons, so two reductions check range and finiteness at once.
+        if data.size and not (data.min() >= 0 and data.max() <= 1):
+            raise ValueError(
+                f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+                f"[{float(data.min())}, {float(data.max())}]. Apply sigmoid first, or use "
+                "binary_cross_entropy_with_logits on the raw scores.")
+    return out
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",

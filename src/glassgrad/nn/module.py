@@ -123,6 +123,9 @@ class Module(KerasMethods):
         raise NotImplementedError(f"{type(self).__name__} has no forward() method: define one.")
 
     def __call__(self, *args, **kwargs):
+        # NOTE: no hooks is the per-layer, per-step hot path: one test, no list copies.
+        if not self._forward_pre_hooks and not self._forward_hooks:
+            return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:

@@ -155,7 +155,9 @@ class Sigmoid(Function):
     def forward(self, a):
         xp = get_array_module(a)
         e = xp.exp(-abs(a))
-        self.out = xp.where(a >= 0, 1, e) / (1 + e)  # 1/(1+e^-a) for a >= 0, e^a/(1+e^a) else
+        # 1/(1+e^-a) for a >= 0, e^a/(1+e^a) else; exp(min(a, 0)) is exactly 1 or e, and
+        # cheaper than where(a >= 0, 1, e)
+        self.out = xp.exp(xp.minimum(a, 0)) / (1 + e)
         return self.out
 
     def backward(self, gy):

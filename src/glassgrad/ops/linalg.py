@@ -49,16 +49,24 @@ class Linear(Function):
                 f"{tuple(x.shape)}) but the weight {tuple(weight.shape)} expects "
                 f"{weight.shape[1]}. Check in_features, or flatten the input first.")
         self.x, self.weight = x, weight
-        y = x @ weight.T
+        # NOTE: ``.dot`` for matrices: the same BLAS call as ``@`` (bit for bit) with less
+        # per-call overhead, which is most of the cost at the small sizes where it matters.
+        y = x.dot(weight.T) if x.ndim == 2 else x @ weight.T
         if bias is not None:
             y += bias
         return y
 
     def backward(self, gy):
         x, w = self.x, self.weight
-        gx = gy @ w if self.needs_grad(0) else None
-        if gy.ndim != 2:  # (out,) or (..., out): every leading position is a sample
+        if gy.ndim == 2:
+            gx = gy.dot(w) if self.needs_grad(0) else None
+        else:  # (out,) or (..., out): every leading position is a sample
+            gx = gy @ w if self.needs_grad(0) else None
             gy, x = gy.reshape(-1, gy.shape[-1]), x.reshape(-1, x.shape[-1])
-        gw = gy.T @ x if self.needs_grad(1) else None
-        gb = gy.sum(axis=0) if len(self.inputs) > 2 and self.needs_grad(2) else None
+        gw = gy.T.dot(x) if self.needs_grad(1) else None
+        gb = None
+        if len(self.inputs) > 2 and self.needs_grad(2):
+            # NOTE: the column sums as a product with ones (one BLAS call): NumPy's sum over
+            # axis 0 of a (N, few) array crawls (20 us for 1000 x 4, against 1 us).
+            gb = get_array_module(gy).ones(gy.shape[0], dtype=gy.dtype).dot(gy)
         return gx, gw, gb

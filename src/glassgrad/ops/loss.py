@@ -52,9 +52,11 @@ class BinaryCrossEntropy(Function):
     # 0 · inf = NaN in backward. The gradient clamps its denominator p(1−p) at 1e-12 (PyTorch).
     def forward(self, p, t):
         xp = get_array_module(p)
-        with xp.errstate(divide="ignore"):
+        # NOTE: p outside [0, 1] gives NaN quietly here; binary_cross_entropy raises for it.
+        with xp.errstate(divide="ignore", invalid="ignore"):
             self.lp = xp.maximum(xp.log(p), -100.0)
-            self.l1p = xp.maximum(xp.log(1 - p), -100.0)
+            self.q = 1 - p
+            self.l1p = xp.maximum(xp.log(self.q), -100.0)
         self.p, self.t = p, t
         self.diff = self.l1p - self.lp  # ∂loss/∂t; the loss is t·diff − l1p
         out = t * self.diff
@@ -64,7 +66,7 @@ class BinaryCrossEntropy(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         p, t = self.p, self.t
-        gp = gy * (p - t) / xp.maximum((1 - p) * p, 1e-12)
+        gp = gy * (p - t) / xp.maximum(self.q * p, 1e-12)  # q = 1 − p, from forward
         gt = gy * self.diff if self.needs_grad(1) else None
         return gp, gt
 

@@ -25,7 +25,8 @@ class Sum(Function):
         return a.sum(axis=axis, keepdims=keepdims)
 
     def backward(self, gy):
-        gy = _keep(gy, self.axis, self.keepdims, len(self.shape))
+        if self.axis is not None:  # NOTE: a full reduction's gy broadcasts as it is
+            gy = _keep(gy, self.axis, self.keepdims, len(self.shape))
         xp = get_array_module(gy)
         if self.size > 4096:
             return xp.broadcast_to(gy, self.shape)  # a read-only view: no memory, no writes

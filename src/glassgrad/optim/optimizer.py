@@ -136,15 +136,15 @@ class Optimizer:
             with autograd.enable_grad():
                 loss = closure()
         with autograd.no_grad():
+            update, state = self._update, self.state
             for group in self.param_groups:
                 hyper = {k: _scalar(v) for k, v in group.items() if k != "params"}
+                maximize = hyper.get("maximize", False)
                 for p in group["params"]:
-                    if p.grad is None or not p.requires_grad:
+                    grad = p.grad
+                    if grad is None or not p.requires_grad:
                         continue  # frozen or unused this step
-                    g = p.grad.data
-                    if hyper.get("maximize", False):
-                        g = -g
-                    self._update(p, g, self.state[p], hyper)
+                    update(p, -grad.data if maximize else grad.data, state[p], hyper)
         return loss
 
     def _update(self, p: Tensor, g, state: dict, group: dict) -> None:
