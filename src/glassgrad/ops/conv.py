@@ -19,6 +19,7 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
+from .workspace import scratch
 
 
 def conv_output_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
@@ -71,7 +72,8 @@ def im2col(x, kernel, stride, padding, dilation):
 # NOTE: the GEMMs run on blocks of output rows whose columns take ~1 MB (cache-sized), each
 # block copied from the window view into one reused buffer just before its GEMM reads it.
 # Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and a fresh
-# buffer per block page-faulted: forward 0.83 -> 0.61 ms on that layer (one thread). 2 MB
+# buffer per block page-faulted: forward 0.83 -> 0.61 ms on that layer (one thread); the buffer
+# also lives on across steps (``workspace.scratch``). 2 MB
 # blocks measured the same; the input gradient's col2im is not blocked (smaller blocks
 # made its KH·KW slice-adds per block cost more: 0.87 against 0.52 ms).
 _BLOCK_BYTES = 1 << 20
@@ -79,12 +81,13 @@ _BLOCK_BYTES = 1 << 20
 
 def column_blocks(win):
     """Yield (rows, cols): ``cols`` a contiguous copy of ``win[:, :, :, rows]`` for blocks of
-    output rows of ~``_BLOCK_BYTES`` each. ``cols`` is overwritten by the next block."""
+    output rows of ~``_BLOCK_BYTES`` each. ``cols`` is overwritten by the next block (and
+    by the next ``column_blocks``: it is workspace scratch)."""
     xp = get_array_module(win)
     oh = win.shape[3]
     per_row = win.size // oh
     step = max(1, min(oh, _BLOCK_BYTES // (per_row * win.itemsize)))
-    buf = xp.empty(per_row * step, dtype=win.dtype)
+    buf = scratch(xp, (per_row * step,), win.dtype, "conv columns")
     for start in range(0, oh, step):
         rows = slice(start, min(start + step, oh))
         block = win[:, :, :, rows]
