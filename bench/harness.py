@@ -167,3 +167,21 @@ def measure(bench: Bench, s: Settings, log=None) -> dict[str, Result]:
     for run in runs:
         results[run.framework].reached = run.reached()
     return results
+
+
+def linear_init(sizes, frameworks) -> list:
+    """(weight, bias) per layer of an MLP with ``sizes``: PyTorch's default init (copied), or the
+    same U(±1/√in) law from NumPy when torch is not benchmarked. Every framework starts here."""
+    import numpy as np
+
+    if "torch" in frameworks:
+        import torch
+
+        torch.manual_seed(0)
+        layers = [torch.nn.Linear(a, b) for a, b in zip(sizes, sizes[1:])]
+        return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
+                for m in layers]
+    rng = np.random.default_rng(0)
+    return [(rng.uniform(-a ** -.5, a ** -.5, (b, a)).astype(np.float32),
+             rng.uniform(-a ** -.5, a ** -.5, b).astype(np.float32))
+            for a, b in zip(sizes, sizes[1:])]

@@ -8,7 +8,7 @@ measures per-op overhead, not arithmetic. All frameworks start from PyTorch's in
 from __future__ import annotations
 
 import numpy as np
-from harness import Bench, Run
+from harness import Bench, Run, linear_init
 
 SIZES = (2, 4, 2, 1)
 LR = {"full batch": 0.5, "batch 32": 0.1}
@@ -19,24 +19,6 @@ def _data(n=1000):
 
     x, y = make_moons(n, noise=0.1, seed=0)
     return x.astype(np.float32), y.astype(np.float32).reshape(-1, 1)
-
-
-def _init_weights(frameworks):
-    """PyTorch's default init (copied), or the same U(±1/√in) law from NumPy without torch."""
-    if "torch" in frameworks:
-        import torch
-
-        torch.manual_seed(0)
-        layers = [torch.nn.Linear(a, b) for a, b in zip(SIZES, SIZES[1:])]
-        return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
-                for m in layers]
-    rng = np.random.default_rng(0)
-    out = []
-    for a, b in zip(SIZES, SIZES[1:]):
-        k = 1 / np.sqrt(a)
-        out.append((rng.uniform(-k, k, (b, a)).astype(np.float32),
-                    rng.uniform(-k, k, b).astype(np.float32)))
-    return out
 
 
 def _batches(n, batch, epoch_seed):
@@ -151,7 +133,7 @@ def numpy_run(x, y, weights, batch, lr):
 
 def build(quick: bool, frameworks: set[str]) -> list[Bench]:
     x, y = _data()
-    weights = _init_weights(frameworks)
+    weights = linear_init(SIZES, frameworks)
     makers = {"glassgrad": glassgrad_run, "torch": torch_run, "numpy": numpy_run}
     benches = []
     for name, batch in (("full batch", len(x)), ("batch 32", 32)):

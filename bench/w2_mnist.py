@@ -10,7 +10,7 @@ framework). Big matrices: this measures BLAS throughput and the cost of every ex
 from __future__ import annotations
 
 import numpy as np
-from harness import Bench, Run
+from harness import Bench, Run, linear_init
 
 SIZES = (784, 256, 128, 10)
 BATCH, LR = 128, 1e-3
@@ -31,20 +31,6 @@ def make_data(n: int, seed: int = 0):
 def matmul_flops(n: int) -> float:
     """GEMM FLOPs of one epoch: forward 2·n·Σ(in·out), backward ≈ 2× forward (≈ 3× in all)."""
     return 3 * 2 * n * sum(a * b for a, b in zip(SIZES, SIZES[1:]))
-
-
-def init_weights(frameworks):
-    if "torch" in frameworks:
-        import torch
-
-        torch.manual_seed(0)
-        layers = [torch.nn.Linear(a, b) for a, b in zip(SIZES, SIZES[1:])]
-        return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
-                for m in layers]
-    rng = np.random.default_rng(0)
-    return [(rng.uniform(-a ** -.5, a ** -.5, (b, a)).astype(np.float32),
-             rng.uniform(-a ** -.5, a ** -.5, b).astype(np.float32))
-            for a, b in zip(SIZES, SIZES[1:])]
 
 
 def _batches(n, epoch):
@@ -180,7 +166,7 @@ def numpy_run(x, y, weights):
 def build(quick: bool, frameworks: set[str], n: int | None = None) -> list[Bench]:
     n = n or (12_800 if quick else 60_000)
     x, y = make_data(n)
-    weights = init_weights(frameworks)
+    weights = linear_init(SIZES, frameworks)
     makers = {"glassgrad": glassgrad_run, "torch": torch_run, "numpy": numpy_run}
     runs = [makers[f](x, y, weights) for f in makers if f in frameworks]
     return [Bench("W2 MNIST-size MLP (synthetic data), batch 128, Adam", f"epoch ({n} samples)",
