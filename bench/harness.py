@@ -185,3 +185,14 @@ def linear_init(sizes, frameworks) -> list:
     return [(rng.uniform(-a ** -.5, a ** -.5, (b, a)).astype(np.float32),
              rng.uniform(-a ** -.5, a ** -.5, b).astype(np.float32))
             for a, b in zip(sizes, sizes[1:])]
+
+
+def copy_into_torch(net, weights) -> None:
+    """Load ``linear_init``'s (weight, bias) pairs into the Linear layers of a torch Sequential."""
+    import torch
+
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for layer, (w, b) in zip(linears, weights, strict=True):
+            layer.weight.copy_(torch.from_numpy(w))
+            layer.bias.copy_(torch.from_numpy(b))

@@ -8,7 +8,7 @@ measures per-op overhead, not arithmetic. All frameworks start from PyTorch's in
 from __future__ import annotations
 
 import numpy as np
-from harness import Bench, Run, linear_init
+from harness import Bench, Run, copy_into_torch, linear_init
 
 SIZES = (2, 4, 2, 1)
 LR = {"full batch": 0.5, "batch 32": 0.1}
@@ -68,10 +68,7 @@ def torch_run(x, y, weights, batch, lr):
 
     net = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2),
                               torch.nn.Tanh(), torch.nn.Linear(2, 1), torch.nn.Sigmoid())
-    with torch.no_grad():
-        for i, (w, b) in zip((0, 2, 4), weights):
-            net[i].weight.copy_(torch.from_numpy(w))
-            net[i].bias.copy_(torch.from_numpy(b))
+    copy_into_torch(net, weights)
     opt, loss_fn = torch.optim.SGD(net.parameters(), lr=lr), torch.nn.BCELoss()
     X, Y = torch.from_numpy(x), torch.from_numpy(y)
     epoch = [0]

@@ -10,7 +10,7 @@ framework). Big matrices: this measures BLAS throughput and the cost of every ex
 from __future__ import annotations
 
 import numpy as np
-from harness import Bench, Run, linear_init
+from harness import Bench, Run, copy_into_torch, linear_init
 
 SIZES = (784, 256, 128, 10)
 BATCH, LR = 128, 1e-3
@@ -75,10 +75,7 @@ def torch_run(x, y, weights):
 
     net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
                               torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    with torch.no_grad():
-        for i, (w, b) in zip((0, 2, 4), weights):
-            net[i].weight.copy_(torch.from_numpy(w))
-            net[i].bias.copy_(torch.from_numpy(b))
+    copy_into_torch(net, weights)
     opt, loss_fn = torch.optim.Adam(net.parameters(), lr=LR), torch.nn.CrossEntropyLoss()
     epoch = [0]
 

@@ -8,8 +8,9 @@ recurrent and embedding ops).
 
 import test_io_props_grad as core
 import test_io_props_grad_nn as nn_props
+from op_cases import glassgrad_ops, unlisted_op
 
-from glassgrad.autograd import OPS, Function
+from glassgrad.autograd import OPS
 
 OP_TARGETS = {
     # elementwise and reductions (test_io_props_grad.py)
@@ -46,13 +47,8 @@ TARGETS = (
 )
 
 
-def _glassgrad_ops() -> set:
-    # NOTE: Functions defined in test files register in OPS too; only glassgrad's need targets.
-    return {name for name, cls in OPS.items() if cls.__module__.startswith("glassgrad.")}
-
-
 def test_every_registered_op_has_a_property_target():
-    missing = sorted(_glassgrad_ops() - set(OP_TARGETS))
+    missing = sorted(glassgrad_ops() - set(OP_TARGETS))
     assert not missing, (f"ops registered without a hypothesis property target: {missing}; add "
                          "a target in tests/io/test_io_props_grad*.py and list it in OP_TARGETS")
 
@@ -64,15 +60,5 @@ def test_every_entry_names_a_registered_op_and_a_defined_target():
 
 
 def test_guard_catches_an_op_without_a_target():
-    class Unlisted(Function):
-        def forward(self, a):
-            return a
-
-        def backward(self, gy):
-            return gy
-
-    Unlisted.__module__ = "glassgrad.ops.unlisted"  # pretend it ships in the package
-    try:
-        assert "Unlisted" in _glassgrad_ops() - set(OP_TARGETS)
-    finally:
-        del OPS["Unlisted"]
+    with unlisted_op() as name:
+        assert name in glassgrad_ops() - set(OP_TARGETS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -37,3 +38,29 @@ def all_cases() -> list[Case]:
         module = importlib.import_module(f"{__name__}.{info.name}")
         cases.extend(module.CASES)
     return cases
+
+
+def glassgrad_ops() -> set[str]:
+    """Names of the ops glassgrad ships (Functions defined in test files register in OPS too)."""
+    from glassgrad.autograd import OPS
+
+    return {name for name, cls in OPS.items() if cls.__module__.startswith("glassgrad.")}
+
+
+@contextmanager
+def unlisted_op():
+    """A throwaway op registered as if it shipped in glassgrad (to prove a guard catches it)."""
+    from glassgrad.autograd import OPS, Function
+
+    class Unlisted(Function):
+        def forward(self, a):
+            return a
+
+        def backward(self, gy):
+            return gy
+
+    Unlisted.__module__ = "glassgrad.ops.unlisted"
+    try:
+        yield "Unlisted"
+    finally:
+        del OPS["Unlisted"]
