@@ -25,6 +25,7 @@ OPS: dict[str, type] = {}  # every Function subclass by name: the op table the t
 
 _state = {"grad": True, "anomaly": False}
 _sequence = itertools.count()  # creation order of recorded ops: the backward engine's order
+_new = object.__new__
 
 # NOTE: tensor.py sets this to the Tensor class; autograd sits below tensor and cannot import it.
 Tensor = None
@@ -132,7 +133,7 @@ class Function:
 
         Inputs are Tensors or constants (Python scalars, arrays); constants get no gradient.
         """
-        fn = cls.__new__(cls)
+        fn = _new(cls)
         # NOTE: a plain loop, not a comprehension plus any(): this is the per-op hot path.
         arrays, wants_grad = [], False
         for x in inputs:

@@ -50,6 +50,22 @@ def get_array_module(*xs):
     return np
 
 
+_ONES: dict = {}
+
+
+def ones_vector(n: int, like):
+    """A cached, read-only vector of ``n`` ones of ``like``'s dtype and device: ``ones @ g``
+    sums the rows of ``g`` in one BLAS call (NumPy's axis-0 sum of a tall, narrow array crawls)."""
+    key = (n, like.dtype, type(like))
+    c = _ONES.get(key)
+    if c is None:
+        c = get_array_module(like).ones(n, dtype=like.dtype)
+        if type(c) is np.ndarray:
+            c.flags.writeable = False
+        _ONES[key] = c
+    return c
+
+
 def device_of(array) -> str:
     """``"cpu"`` for NumPy arrays and scalars, ``"cuda"`` for CuPy arrays."""
     return "cuda" if type(array).__module__.startswith("cupy") else "cpu"

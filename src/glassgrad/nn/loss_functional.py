@@ -22,6 +22,18 @@ def _reduce(loss, reduction: str, name: str):
     raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
 
 
+def _scale(reduction: str, n: int, name: str):
+    """The ``scale`` argument of a loss op: None ("none"), 1/n ("mean"; NaN for n = 0, as
+    PyTorch's mean of nothing) or 1 ("sum")."""
+    if reduction == "mean":
+        return 1.0 / n if n else float("nan")
+    if reduction == "sum":
+        return 1.0
+    if reduction == "none":
+        return None
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
+
+
 def _target(target, input, name: str):
     """Target as a Tensor or array of input's dtype, with exactly input's shape."""
     target = target if isinstance(target, Tensor) else _operand(target, input)
@@ -61,10 +73,11 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable for any logit.
     """
     target = _target(target, input, "binary_cross_entropy")
-    loss = L.BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
-    out = _reduce(loss, reduction, "binary_cross_entropy")
+    scale = _scale(reduction, input.data.size, "binary_cross_entropy")
+    if weight is None:
+        out = L.BinaryCrossEntropy.apply(input, target, scale=scale)
+    else:
+        out = _reduce(L.BinaryCrossEntropy.apply(input, target) * weight, reduction, "")
     # NOTE: checked after the fact: any p outside [0, 1], or NaN, makes its logs NaN, so a
     # finite mean or sum proves the input valid without two more passes over it (the hot path).
     if reduction == "none" or not math.isfinite(out.data):
@@ -86,13 +99,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     term: > 1 raises recall on rare positives.
     """
     target = _target(target, input, "binary_cross_entropy_with_logits")
-    if pos_weight is None:
-        loss = L.BCEWithLogits.apply(input, target)
-    else:
-        loss = L.BCEWithLogits.apply(input, target, _operand(pos_weight, input))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    scale = _scale(reduction, input.data.size, "binary_cross_entropy_with_logits")
+    args = (input, target) if pos_weight is None else (input, target, _operand(pos_weight, input))
+    if weight is None:
+        return L.BCEWithLogits.apply(*args, scale=scale)
+    return _reduce(L.BCEWithLogits.apply(*args) * weight, reduction, "")
 
 
 def _class_targets(input, target, ignore_index, name):
@@ -188,7 +199,6 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
             q = q * (1 - label_smoothing) + label_smoothing / n_classes
         if w is not None:
             q = q * w
-        loss = L.SoftmaxCrossEntropy.apply(input, q, axis=1)
         denom = None
     else:
         idx, valid = _class_targets(input, target, ignore_index, "cross_entropy")
@@ -200,16 +210,16 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
                 spread, 1)
         if w is not None:
             q = q * w
-        loss = L.SoftmaxCrossEntropy.apply(input, q.astype(input.dtype, copy=False), axis=1)
+        q = q.astype(input.dtype, copy=False)
         if w is not None:
             denom = (onehot * w).sum()
-        else:  # all valid: a plain mean (one op); else divide by the count of valid samples
+        else:  # all valid: a plain mean; else divide by the count of valid samples
             denom = None if valid is None else valid.sum()
-    if squeeze and reduction == "none":
-        return loss.reshape(())
+    scale = _scale(reduction, input.data.size // max(n_classes, 1), "cross_entropy")
     if reduction == "mean" and denom is not None:
-        return loss.sum() * _inverse(denom)
-    return _reduce(loss, reduction, "cross_entropy")
+        scale = _inverse(denom)
+    loss = L.SoftmaxCrossEntropy.apply(input, q, axis=1, scale=scale)
+    return loss.reshape(()) if squeeze and reduction == "none" else loss
 
 
 def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):

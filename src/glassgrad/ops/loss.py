@@ -1,4 +1,10 @@
-"""Fused ops whose composed form would be numerically unstable."""
+"""Fused ops whose composed form would be numerically unstable.
+
+The three losses take ``scale``: None gives the per-element loss; a number gives the reduction
+``scale · Σ loss`` in the same op (1/n for "mean", 1 for "sum"), as PyTorch's loss nodes do.
+"""
+
+import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
@@ -18,6 +24,18 @@ class LogSoftmax(Function):
         return gy - xp.exp(self.out) * gy.sum(axis=self.axis, keepdims=True)
 
 
+def _total(loss, scale):
+    """The op's output: ``loss`` itself (scale None) or ``scale · Σ loss``."""
+    # NOTE: reduced inside the op: a separate Mean node costs more than the whole loss at the
+    # batch sizes of small models (the per-step overhead the W1 benchmark measures).
+    return loss if scale is None else loss.sum() * scale
+
+
+def _per_element(gy, scale):
+    """∂E/∂loss_i for each element: gy itself, or gy · scale broadcast from the scalar."""
+    return gy if scale is None else gy * scale
+
+
 def _sigmoid_neg(x, xp):
     """σ(−x), stable for any x."""
     e = xp.exp(-abs(x))
@@ -30,16 +48,16 @@ class SoftmaxCrossEntropy(Function):
 
     # NOTE: fused: log-sum-exp keeps any logit (±1e4) finite, and the gradient is the famous
     # one-pass softmax(x)·Σq − q instead of a chain through exp, sum, log and a division.
-    def forward(self, x, q, axis=1):
+    def forward(self, x, q, axis=1, scale=None):
         xp = get_array_module(x)
         shifted = x - x.max(axis=axis, keepdims=True)
         self.logp = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-        self.q, self.axis = q, axis
-        return -(q * self.logp).sum(axis=axis)
+        self.q, self.axis, self.scale = q, axis, scale
+        return _total(-(q * self.logp).sum(axis=axis), scale)
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        g = xp.expand_dims(gy, self.axis)
+        g = gy * self.scale if self.scale is not None else xp.expand_dims(gy, self.axis)
         gx = g * (xp.exp(self.logp) * self.q.sum(axis=self.axis, keepdims=True) - self.q)
         gq = -g * self.logp if self.needs_grad(1) else None
         return gx, gq
@@ -50,22 +68,23 @@ class BinaryCrossEntropy(Function):
 
     # NOTE: fused so p = 0 or 1 gives a finite loss and gradient: the composed log would give
     # 0 · inf = NaN in backward. The gradient clamps its denominator p(1−p) at 1e-12 (PyTorch).
-    def forward(self, p, t):
+    # NOTE: p outside [0, 1] gives NaN quietly here; binary_cross_entropy raises for it.
+    # errstate as a decorator costs half of a ``with`` block (CuPy never warns anyway).
+    @np.errstate(divide="ignore", invalid="ignore")
+    def forward(self, p, t, scale=None):
         xp = get_array_module(p)
-        # NOTE: p outside [0, 1] gives NaN quietly here; binary_cross_entropy raises for it.
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            self.lp = xp.maximum(xp.log(p), -100.0)
-            self.q = 1 - p
-            self.l1p = xp.maximum(xp.log(self.q), -100.0)
-        self.p, self.t = p, t
+        self.lp = xp.maximum(xp.log(p), -100.0)
+        self.q = 1 - p
+        self.l1p = xp.maximum(xp.log(self.q), -100.0)
+        self.p, self.t, self.scale = p, t, scale
         self.diff = self.l1p - self.lp  # ∂loss/∂t; the loss is t·diff − l1p
         out = t * self.diff
         out -= self.l1p
-        return out
+        return _total(out, scale)
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        p, t = self.p, self.t
+        p, t, gy = self.p, self.t, _per_element(gy, self.scale)
         gp = gy * (p - t) / xp.maximum(self.q * p, 1e-12)  # q = 1 − p, from forward
         gt = gy * self.diff if self.needs_grad(1) else None
         return gp, gt
@@ -77,16 +96,16 @@ class BCEWithLogits(Function):
     # NOTE: fused for stability: σ then log underflows for |x| ≳ 17 in float32 (log 0);
     # softplus(−x) = log(1 + e^{−|x|}) + max(−x, 0) is finite for any logit, and the gradient
     # (1 − t) − w·σ(−x) (σ(x) − t without pos_weight) needs no log at all.
-    def forward(self, x, t, pos_weight=None):
+    def forward(self, x, t, pos_weight=None, scale=None):
         xp = get_array_module(x)
         self.sp = xp.log1p(xp.exp(-abs(x))) + xp.maximum(-x, 0)
         self.lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
-        self.x, self.t, self.pw = x, t, pos_weight
-        return (1 - t) * x + self.lw * self.sp
+        self.x, self.t, self.pw, self.scale = x, t, pos_weight, scale
+        return _total((1 - t) * x + self.lw * self.sp, scale)
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        x, t = self.x, self.t
+        x, t, gy = self.x, self.t, _per_element(gy, self.scale)
         gx = gy * ((1 - t) - self.lw * _sigmoid_neg(x, xp))
         gt = gpw = None
         if self.needs_grad(1):

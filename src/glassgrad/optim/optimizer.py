@@ -138,7 +138,9 @@ class Optimizer:
         with autograd.no_grad():
             update, state = self._update, self.state
             for group in self.param_groups:
-                hyper = {k: _scalar(v) for k, v in group.items() if k != "params"}
+                # NOTE: _scalar only where needed: this runs once per group per step.
+                hyper = {k: v if type(v) in _PLAIN else _scalar(v)
+                         for k, v in group.items() if k != "params"}
                 maximize = hyper.get("maximize", False)
                 for p in group["params"]:
                     grad = p.grad
@@ -247,6 +249,9 @@ def _check_nonneg(opt, group: dict, key: str, what: str) -> None:
     if not isinstance(value, Real) or not value >= 0:  # `not >=` also rejects NaN
         raise ValueError(f"{type(opt).__name__}: invalid {what} {key}={value!r}; it must be a "
                          "number >= 0.")
+
+
+_PLAIN = {float, int, bool, str, type(None)}
 
 
 def _scalar(v):
