@@ -18,6 +18,8 @@ import itertools
 import os
 import traceback
 
+import numpy as np
+
 from .backend import get_array_module
 from .errors import AnomalyError, DeviceError, GraphError, NotDifferentiableError, ShapeError
 
@@ -25,7 +27,7 @@ OPS: dict[str, type] = {}  # every Function subclass by name: the op table the t
 
 _state = {"grad": True, "anomaly": False}
 _sequence = itertools.count()  # creation order of recorded ops: the backward engine's order
-_new = object.__new__
+_new, _ndarray = object.__new__, np.ndarray
 
 # NOTE: tensor.py sets this to the Tensor class; autograd sits below tensor and cannot import it.
 Tensor = None
@@ -154,7 +156,14 @@ class Function:
         if _state["anomaly"]:
             fn._created_at = _user_frame()
             _check_finite(fn, (out,), "forward", _shapes(arrays))
-        return Tensor._make(out, fn if needs else None)
+        ctx = fn if needs else None
+        if type(out) is not _ndarray:  # NumPy scalars from reductions, CuPy arrays
+            return Tensor._make(out, ctx)
+        # NOTE: Tensor._make inline: one call less per op on the hot path.
+        t = _new(Tensor)
+        t.data, t.grad, t._ctx, t._retain, t.name, t.requires_grad = (
+            out, None, ctx, False, None, needs)
+        return t
 
 
 def _shapes(arrays) -> list:
@@ -256,20 +265,16 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     heap, leaves = [(-root._ctx.seq, id(root), root)], []
     pop, push, reached = heapq.heappop, heapq.heappush, leaves.append
     anomaly = _state["anomaly"]
-    isinstance_, tensor, make = isinstance, Tensor, Tensor._make
+    isinstance_, tensor = isinstance, Tensor
     # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
     # this loop runs once per node per training step, and small models are overhead-bound.
     grad_mode, _state["grad"] = _state["grad"], False
+    fn = None
     try:
         while heap:
             t = pop(heap)[2]
-            g = take(id(t))
             fn = t._ctx
-            if fn.inputs is None:
-                raise GraphError(
-                    f"backward through {type(fn).__name__} a second time: its graph was freed "
-                    "by the first backward. Pass retain_graph=True to the first backward() if "
-                    "you need to backpropagate twice.")
+            g = take(id(t))
             if t._retain:
                 t._accumulate(g)
             if not fn.differentiable:
@@ -277,6 +282,8 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                     f"{type(fn).__name__} has no useful derivative (it is zero almost "
                     "everywhere), so gradients cannot flow through it. Use it in forward only, "
                     "or train with a smooth surrogate (sigmoid for Step, tanh for Sign).")
+            # NOTE: an op freed by an earlier backward (inputs None, saved arrays gone) fails
+            # here with AttributeError or TypeError; the handler below explains it.
             in_grads = fn.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -293,20 +300,42 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                     gx = gx.astype(data.dtype)
                 key = id(x)
                 prev = get(key)
-                if prev is not None:
-                    # NOTE: out of place on purpose: gradient arrays may be shared.
+                if prev is None:
+                    grads[key] = gx
+                    ctx = x._ctx
+                    if ctx is None:
+                        reached(x)
+                    else:
+                        push(heap, (-ctx.seq, key, x))
+                else:  # NOTE: out of place on purpose: gradient arrays may be shared.
                     grads[key] = prev + gx
-                    continue
-                grads[key] = gx
-                if x._ctx is None:
-                    reached(x)
-                else:
-                    push(heap, (-x._ctx.seq, key, x))
             if not retain_graph:
                 fn.inputs = None
                 fn.__dict__.clear()
-        for t in leaves:  # ``t._accumulate(g)``, inline
-            g, prev = grads[id(t)], t.grad
-            t.grad = make(g if prev is None else prev.data + g, None)
+        _set_leaf_grads(leaves, grads)
+    except (AttributeError, TypeError):
+        if fn is not None and fn.inputs is None:
+            raise GraphError(
+                f"backward through {type(fn).__name__} a second time: its graph was freed by "
+                "the first backward. Pass retain_graph=True to the first backward() if you "
+                "need to backpropagate twice.") from None
+        raise
     finally:
         _state["grad"] = grad_mode
+
+
+def _set_leaf_grads(leaves, grads) -> None:
+    """``leaf.grad += g`` for every leaf reached, as new Tensors (``Tensor._accumulate``)."""
+    # NOTE: Tensor._make inline, as in Function.apply: one leaf per parameter per step.
+    new, tensor, ndarray = _new, Tensor, _ndarray
+    for t in leaves:
+        g, prev = grads[id(t)], t.grad
+        if prev is not None:
+            g = prev.data + g
+        if type(g) is not ndarray:
+            t.grad = tensor._make(g, None)
+            continue
+        gt = new(tensor)
+        gt.data, gt.grad, gt._ctx, gt._retain, gt.name, gt.requires_grad = (
+            g, None, None, False, None, False)
+        t.grad = gt

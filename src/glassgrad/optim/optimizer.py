@@ -135,10 +135,12 @@ class Optimizer:
         if closure is not None:
             with autograd.enable_grad():
                 loss = closure()
-        with autograd.no_grad():
+        # NOTE: grad mode off by hand, not ``with no_grad()``, and _scalar only where needed:
+        # small models are overhead-bound, and this runs every step.
+        grad_mode, autograd._state["grad"] = autograd._state["grad"], False
+        try:
             update, state = self._update, self.state
             for group in self.param_groups:
-                # NOTE: _scalar only where needed: this runs once per group per step.
                 hyper = {k: v if type(v) in _PLAIN else _scalar(v)
                          for k, v in group.items() if k != "params"}
                 maximize = hyper.get("maximize", False)
@@ -147,6 +149,8 @@ class Optimizer:
                     if grad is None or not p.requires_grad:
                         continue  # frozen or unused this step
                     update(p, -grad.data if maximize else grad.data, state[p], hyper)
+        finally:
+            autograd._state["grad"] = grad_mode
         return loss
 
     def _update(self, p: Tensor, g, state: dict, group: dict) -> None:

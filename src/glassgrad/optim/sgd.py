@@ -50,7 +50,7 @@ class SGD(Optimizer):
                 f"momentum={group['momentum']}, dampening={group['dampening']}.")
 
     def _update(self, p, g, state, group):
-        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+        lr, mu = group["lr"], group["momentum"]
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * p.data
         if mu != 0:
@@ -61,6 +61,6 @@ class SGD(Optimizer):
                 b = state["momentum_buffer"] = get_array_module(g).array(g)
             else:
                 b *= mu
-                b += (1 - tau) * g
+                b += (1 - group["dampening"]) * g
             g = g + mu * b if group["nesterov"] else b
         p.data -= lr * g
