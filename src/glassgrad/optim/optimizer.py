@@ -139,19 +139,23 @@ class Optimizer:
         # small models are overhead-bound, and this runs every step.
         grad_mode, autograd._state["grad"] = autograd._state["grad"], False
         try:
-            update, state = self._update, self.state
             for group in self.param_groups:
-                hyper = {k: v if type(v) in _PLAIN else _scalar(v)
-                         for k, v in group.items() if k != "params"}
-                maximize = hyper.get("maximize", False)
-                for p in group["params"]:
-                    grad = p.grad
-                    if grad is None or not p.requires_grad:
-                        continue  # frozen or unused this step
-                    update(p, -grad.data if maximize else grad.data, state[p], hyper)
+                self._step_group(group["params"], {
+                    k: v if type(v) in _PLAIN else _scalar(v)
+                    for k, v in group.items() if k != "params"})
         finally:
             autograd._state["grad"] = grad_mode
         return loss
+
+    def _step_group(self, params: list, hyper: dict) -> None:
+        """``_update`` every parameter of one group that has a gradient. An optimizer with a
+        cheaper form for a whole group (plain SGD) overrides this."""
+        update, state, maximize = self._update, self.state, hyper.get("maximize", False)
+        for p in params:
+            grad = p.grad
+            if grad is None or not p.requires_grad:
+                continue  # frozen or unused this step
+            update(p, -grad.data if maximize else grad.data, state[p], hyper)
 
     def _update(self, p: Tensor, g, state: dict, group: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _update().")

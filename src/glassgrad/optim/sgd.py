@@ -49,6 +49,18 @@ class SGD(Optimizer):
                 f"SGD: Nesterov momentum requires momentum > 0 and dampening = 0, got "
                 f"momentum={group['momentum']}, dampening={group['dampening']}.")
 
+    def _step_group(self, params, hyper):
+        if hyper["momentum"] or hyper["weight_decay"] or hyper["maximize"]:
+            super()._step_group(params, hyper)
+            return
+        # NOTE: plain SGD, θ ← θ − η g, inline: no per-parameter dispatch for the overhead-
+        # bound small models that use it most.
+        lr = hyper["lr"]
+        for p in params:
+            grad = p.grad
+            if grad is not None and p.requires_grad:
+                p.data -= lr * grad.data
+
     def _update(self, p, g, state, group):
         lr, mu = group["lr"], group["momentum"]
         if group["weight_decay"] != 0:
