@@ -254,7 +254,9 @@ def backward(root, grad, retain_graph: bool = False) -> None:
 
     Ops run in decreasing creation order (``Function.seq``, as PyTorch's engine does): an op's
     inputs were all created before it, so every consumer of a tensor runs before the tensor's
-    own creator, with no separate topological sort. Leaves accumulate ``.grad`` at the end.
+    own creator, with no separate topological sort. A leaf accumulates ``.grad`` as soon as a
+    gradient reaches it (PyTorch's AccumulateGrad), as a new Tensor: ``.grad`` is never written
+    into, since gradient arrays may be shared.
     """
     if root._ctx is None:
         root._accumulate(grad)
@@ -262,10 +264,10 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     grads = {id(root): grad}
     take, get = grads.pop, grads.get
     # NOTE: heap items (−seq, id, tensor): seqs are unique, so tensors are never compared.
-    heap, leaves = [(-root._ctx.seq, id(root), root)], []
-    pop, push, reached = heapq.heappop, heapq.heappush, leaves.append
+    heap = [(-root._ctx.seq, id(root), root)]
+    pop, push = heapq.heappop, heapq.heappush
     anomaly = _state["anomaly"]
-    isinstance_, tensor = isinstance, Tensor
+    isinstance_, tensor, new, ndarray = isinstance, Tensor, _new, _ndarray
     # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
     # this loop runs once per node per training step, and small models are overhead-bound.
     grad_mode, _state["grad"] = _state["grad"], False
@@ -298,21 +300,29 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                     gx = unbroadcast(gx, data.shape)
                 if gx.dtype is not data.dtype and gx.dtype != data.dtype:
                     gx = gx.astype(data.dtype)
+                ctx = x._ctx
+                if ctx is None:  # a leaf: ``x._accumulate(gx)``, with Tensor._make inline
+                    prev = x.grad
+                    if prev is not None:
+                        gx = prev.data + gx  # NOTE: out of place: arrays may be shared
+                    if type(gx) is not ndarray:
+                        x.grad = tensor._make(gx, None)
+                        continue
+                    gt = new(tensor)
+                    gt.data, gt.grad, gt._ctx, gt._retain, gt.name, gt.requires_grad = (
+                        gx, None, None, False, None, False)
+                    x.grad = gt
+                    continue
                 key = id(x)
                 prev = get(key)
                 if prev is None:
                     grads[key] = gx
-                    ctx = x._ctx
-                    if ctx is None:
-                        reached(x)
-                    else:
-                        push(heap, (-ctx.seq, key, x))
+                    push(heap, (-ctx.seq, key, x))
                 else:  # NOTE: out of place on purpose: gradient arrays may be shared.
                     grads[key] = prev + gx
             if not retain_graph:
                 fn.inputs = None
                 fn.__dict__.clear()
-        _set_leaf_grads(leaves, grads)
     except (AttributeError, TypeError):
         if fn is not None and fn.inputs is None:
             raise GraphError(
@@ -322,20 +332,3 @@ def backward(root, grad, retain_graph: bool = False) -> None:
         raise
     finally:
         _state["grad"] = grad_mode
-
-
-def _set_leaf_grads(leaves, grads) -> None:
-    """``leaf.grad += g`` for every leaf reached, as new Tensors (``Tensor._accumulate``)."""
-    # NOTE: Tensor._make inline, as in Function.apply: one leaf per parameter per step.
-    new, tensor, ndarray = _new, Tensor, _ndarray
-    for t in leaves:
-        g, prev = grads[id(t)], t.grad
-        if prev is not None:
-            g = prev.data + g
-        if type(g) is not ndarray:
-            t.grad = tensor._make(g, None)
-            continue
-        gt = new(tensor)
-        gt.data, gt.grad, gt._ctx, gt._retain, gt.name, gt.requires_grad = (
-            g, None, None, False, None, False)
-        t.grad = gt
