@@ -77,7 +77,8 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     if weight is None:
         out = L.BinaryCrossEntropy.apply(input, target, scale=scale)
     else:
-        out = _reduce(L.BinaryCrossEntropy.apply(input, target) * weight, reduction, "")
+        out = _reduce(L.BinaryCrossEntropy.apply(input, target) * weight, reduction,
+                      "binary_cross_entropy")
     # NOTE: checked after the fact: any p outside [0, 1], or NaN, makes its logs NaN, so a
     # finite mean or sum proves the input valid without two more passes over it (the hot path).
     if reduction == "none" or not math.isfinite(out.data):
@@ -103,7 +104,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     args = (input, target) if pos_weight is None else (input, target, _operand(pos_weight, input))
     if weight is None:
         return L.BCEWithLogits.apply(*args, scale=scale)
-    return _reduce(L.BCEWithLogits.apply(*args) * weight, reduction, "")
+    return _reduce(L.BCEWithLogits.apply(*args) * weight, reduction,
+                   "binary_cross_entropy_with_logits")
 
 
 def _class_targets(input, target, ignore_index, name):

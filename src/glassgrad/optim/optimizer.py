@@ -4,7 +4,8 @@ A concrete optimizer writes one method, ``_update(p, g, state, group)``, that ap
 textbook formula to one parameter: ``p`` is the parameter Tensor (its ``p.data`` array is updated
 IN PLACE), ``g`` the gradient array (already negated when ``maximize=True``), ``state`` that
 parameter's dict of running arrays, ``group`` its hyperparameters. The base class does the
-looping, the skipping of frozen parameters and the bookkeeping, under ``no_grad``.
+looping, the skipping of frozen parameters and the bookkeeping, under ``no_grad``; an optimizer
+with a cheaper form for a whole group may also override ``_step_group`` (plain SGD does).
 
 Rule for every ``_update``: never write into ``g`` or ``p.grad`` (gradient arrays may be shared
 between tensors); build new arrays from them instead. State arrays belong to the optimizer and
