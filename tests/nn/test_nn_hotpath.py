@@ -99,3 +99,100 @@ def test_hooks_added_after_hook_free_calls_still_run():
     handle.remove()
     layer(x)
     assert seen == ["pre"]
+
+
+# ---------------------------------------------------------------- second session's W1 work
+
+def test_hooks_on_a_layer_inside_sequential_still_run():
+    # NOTE: Sequential calls a hook-free layer's forward directly; a hooked one through __call__.
+    net = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+    seen = []
+    net[1].register_forward_hook(lambda m, args, out: seen.append(out.shape) or out * 0)
+    assert net(gg.ones(4, 2)).abs().sum().item() == 0.0 and seen == [(4, 3)]
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("shape", [(7,), (7, 2), (7, 2, 3)])
+def test_minibatch_rows_match_numpy_fancy_indexing(dtype, shape):
+    data = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    rows = np.array([6, 0, 3, 3], dtype=dtype)
+    if np.dtype(dtype).kind == "i":
+        rows[1] = -7  # a negative index picks the same row as in NumPy
+    for requires_grad in (False, True):
+        x = gg.tensor(data, requires_grad=requires_grad)
+        np.testing.assert_array_equal(x[rows].detach().numpy(), data[rows])
+    x = gg.tensor(data, requires_grad=True)
+    x[rows].sum().backward()  # repeated rows accumulate
+    expected = np.zeros_like(data)
+    np.add.at(expected, rows, 1.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_out_of_range_minibatch_rows_raise_a_clear_error():
+    x = gg.ones(5, 2)
+    with pytest.raises(gg.ShapeError, match=r"GetItem.*index 7 is out of bounds for axis 0"):
+        x[np.array([1, 7])]
+
+
+def test_sigmoid_tails_are_silent_and_match_torch():
+    z = np.array([-1e4, -500.0, -100.0, -88.8, -50.0, 0.0, 50.0, 1e4], dtype=np.float32)
+    x = gg.tensor(z, requires_grad=True)
+    xt = torch.tensor(z, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.sigmoid()
+        y.sum().backward()
+    yt = torch.sigmoid(xt)
+    yt.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-6, atol=0)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("loss_fn,torch_fn,target", [
+    (F.binary_cross_entropy, TF.binary_cross_entropy, "p"),
+    (F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits, "p"),
+    (F.cross_entropy, TF.cross_entropy, "class"),
+])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_reduced_loss_is_one_graph_node_with_torch_values(loss_fn, torch_fn, target, reduction):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.05, 0.95, (6, 3)).astype(np.float32)
+    t = (rng.integers(0, 3, 6) if target == "class"
+         else rng.uniform(0, 1, (6, 3)).astype(np.float32))
+    xg = gg.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    out = loss_fn(xg, gg.tensor(t), reduction=reduction)
+    ref = torch_fn(xt, torch.tensor(t), reduction=reduction)
+    assert out.shape == () and out.grad_fn.inputs[0] is xg  # no separate Mean/Sum node
+    np.testing.assert_allclose(out.item(), ref.item(), rtol=1e-6)
+    out.backward()
+    ref.backward()
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_shared_leaf_accumulates_every_path_and_earlier_grads():
+    w = gg.tensor([0.5, -1.0], requires_grad=True)
+    wt = torch.tensor([0.5, -1.0], requires_grad=True)
+    for t in (w, wt):
+        ((t * t).sum() + (t * 3.0).sum() + t.exp().sum()).backward()
+        (t * 2.0).sum().backward()  # .grad accumulates across backward calls
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda x: -x, lambda x: x.exp(), lambda x: x.sum()])
+def test_backward_through_a_freed_graph_is_a_graph_error_for_every_kind_of_op(make):
+    x = gg.tensor([1.0, 2.0], requires_grad=True)
+    y = make(x)
+    y.backward(gg.ones_like(y))
+    with pytest.raises(gg.GraphError, match="second time"):
+        y.backward(gg.ones_like(y))
+
+
+def test_plain_sgd_skips_frozen_and_gradless_parameters():
+    a, b, c = (gg.tensor([1.0, 2.0], requires_grad=True) for _ in range(3))
+    opt = gg.optim.SGD([a, b, c], lr=0.5)
+    (a * 2.0).sum().backward()
+    b.grad = gg.tensor([1.0, 1.0])
+    b.requires_grad_(False)  # frozen after its gradient was set: not updated
+    opt.step()
+    assert a.tolist() == [0.0, 1.0] and b.tolist() == [1.0, 2.0] and c.tolist() == [1.0, 2.0]
