@@ -96,12 +96,14 @@ def test_textbook_sigmoid_batch_gd_two_epochs(precision):
         for n in range(4):
             for k in range(2):
                 expected.append([str(n + 1), str(k + 1), "0", "—", printed(X[n, k], precision),
-                                 "—", "—", "—"])
+                                 "—", "—", "—", "—"])
             num = 3
             for layer, (z, a, dadz, dEda, d) in enumerate(rows, start=1):
                 for j in range(z.shape[1]):
+                    tgt = printed(TARGET[n, j], precision) if layer == 2 else "—"
                     expected.append([str(n + 1), str(num), str(layer)] + [
-                        printed(v[n, j], precision) for v in (z, a, dadz, dEda, d)])
+                        printed(v[n, j], precision) for v in (z, a)] + [tgt] + [
+                        printed(v[n, j], precision) for v in (dadz, dEda, d)])
                     num += 1
         assert neuron_cells == expected
         weight_cells = t.tables(precision)[1].cells(precision)
@@ -234,8 +236,9 @@ def test_softmax_cross_entropy_batch_update_printed(reduction):
     assert cells[6:] == output_weight_rows(t, 6, 0.3, *p2, d2 * scale, a1)
     neurons = t.tables(6)[0].cells(6)
     out_rows = [r for r in neurons if r[2] == "2"]
-    assert [r[7] for r in out_rows] == [printed(v, 6) for v in (d2 * scale).reshape(-1)]
+    assert [r[8] for r in out_rows] == [printed(v, 6) for v in (d2 * scale).reshape(-1)]
     assert [r[4] for r in out_rows] == [printed(v, 6) for v in p.reshape(-1)]  # a = p
+    assert [r[5] for r in out_rows] == [printed(v, 6) for v in T.reshape(-1)]  # t, one-hot
     assert printed(t.loss, 6) == printed(E * scale, 6)
     head = t.to_text(6).splitlines()[0]
     assert ("averaged over the batch of 3" if reduction == "mean"
@@ -260,3 +263,21 @@ def test_mse_mean_reduction_divides_delta_by_all_elements():
     assert gW1["dw"] == pytest.approx(float(d1[:, 0] @ X[:, 1]), rel=1e-12)
     assert gW1["per_example"] == pytest.approx(list(d1[:, 0] * X[:, 1]), rel=1e-12)
     assert "averaged over the batch of 4" in str(t) and "average gradient" in str(t)
+
+
+def test_target_column_for_class_indices_single_outputs_and_custom_formats():
+    X, T, p1, p2 = softmax_case()
+    m = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 3)).double()
+    set_weights(m, p1, p2)
+    labels = np.array([0, 2, 1])  # the class indices of T
+    t = trace(m, X, labels, loss="cross_entropy")
+    np.testing.assert_array_equal(t.targets, T)
+    outs = [r for r in t.neuron_records() if r["layer"] == 2]
+    assert [r["t"] for r in outs] == list(T.reshape(-1))
+    assert all(r["t"] is None for r in t.neuron_records() if r["layer"] < 2)
+    one = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()).double()
+    t1 = trace(one, X, np.array([1.0, 0.0, 1.0]),
+               loss=lambda a, y: ((a.reshape(-1) - y) ** 2).sum())
+    assert [r["t"] for r in t1.neuron_records() if r["layer"] == 1] == [1.0, 0.0, 1.0]
+    t2 = trace(m, X, T[:, :2], loss=lambda o, y: (o[:, :2] - y).abs().sum())  # not t per neuron
+    assert t2.targets is None and "—" in t2.to_text()

@@ -73,8 +73,23 @@ class LayerTrace:
         return self.weight.shape[0]
 
 
+def output_targets(y, units: int):
+    """The target t of each example and output neuron, (N, units), when ``y`` gives it: values
+    shaped like the output, one value per example for one output neuron, or class indices
+    (one-hot). None when ``y`` is anything else (a custom loss's own format)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == units:
+        return y.astype(np.float64)
+    if y.ndim == 1 and units == 1:
+        return y.reshape(-1, 1).astype(np.float64)
+    if y.ndim == 1 and y.dtype.kind in "iu" and y.size and 0 <= y.min() and y.max() < units:
+        return np.eye(units)[y]
+    return None
+
+
 class Trace(Renderable):
-    """The result of ``trace``: ``layers`` (LayerTrace), ``x``, ``y``, ``loss`` E, ``lr``.
+    """The result of ``trace``: ``layers`` (LayerTrace), ``x``, ``y``, ``loss`` E, ``lr``, and
+    ``targets`` t of the output neurons (N, units) or None.
 
     Render with ``str()``, ``to_text/to_markdown/to_html(precision)``; get numbers with
     ``neuron_records()`` and ``weight_records()``.
@@ -85,6 +100,7 @@ class Trace(Renderable):
         self.x, self.y, self.loss, self.layers, self.lr = x, y, loss_value, layers, lr
         self.numbering, self.precision, self.loss_name = numbering, precision, loss_name
         self.loss_text, self.reduction = loss_text or loss_name, reduction
+        self.targets = output_targets(y, layers[-1].units)
         if numbering not in ("global", "layer"):
             raise ValueError(f"trace: numbering must be 'global' or 'layer', got {numbering!r}.")
 
@@ -110,21 +126,25 @@ class Trace(Renderable):
 
     # ------------------------------------------------------------ records
     def neuron_records(self) -> list[dict]:
-        """One dict per (example, neuron): example (1-based), layer, neuron, z, a, da_dz,
-        dE_da, delta (None where not defined: inputs have only a; softmax has no ∂a/∂z)."""
+        """One dict per (example, neuron): example (1-based), layer, neuron, z, a, t (the target,
+        output neurons only), da_dz, dE_da, delta (None where not defined: inputs have only a;
+        softmax has no ∂a/∂z)."""
         out = []
+        last = self.layers[-1].index
         for n in range(self.x.shape[0]):
             for k in range(self.x.shape[1]):
                 out.append({"example": n + 1, "layer": 0, "neuron": self.neuron_id(0, k),
-                            "z": None, "a": float(self.x[n, k]), "da_dz": None, "dE_da": None,
-                            "delta": None})
+                            "z": None, "a": float(self.x[n, k]), "t": None, "da_dz": None,
+                            "dE_da": None, "delta": None})
             for L in self.layers:
+                t = self.targets if L.index == last else None
                 for j in range(L.units):
                     def v(arr, n=n, j=j):
                         return None if arr is None else float(arr[n, j])
                     out.append({"example": n + 1, "layer": L.index,
                                 "neuron": self.neuron_id(L.index, j), "z": v(L.z), "a": v(L.a),
-                                "da_dz": v(L.da_dz), "dE_da": v(L.dE_da), "delta": v(L.delta)})
+                                "t": v(t), "da_dz": v(L.da_dz), "dE_da": v(L.dE_da),
+                                "delta": v(L.delta)})
         return out
 
     def weight_records(self) -> list[dict]:
@@ -169,8 +189,8 @@ class Trace(Renderable):
                 f"numbered {order}; bias = weight from neuron 0 (a_0 = 1).")
 
     def tables(self, precision: int) -> list[Table]:
-        cols = ["example", "neuron", "layer", "z", "a", "∂a/∂z", "∂E/∂a", "δ = ∂E/∂z"]
-        rows = [[r["example"], r["neuron"], r["layer"], r["z"], r["a"], r["da_dz"],
+        cols = ["example", "neuron", "layer", "z", "a", "t", "∂a/∂z", "∂E/∂a", "δ = ∂E/∂z"]
+        rows = [[r["example"], r["neuron"], r["layer"], r["z"], r["a"], r["t"], r["da_dz"],
                  r["dE_da"], r["delta"]] for r in self.neuron_records()]
         notes = []
         if any(L.kind in ("softmax", "softmax (in loss)") for L in self.layers):
