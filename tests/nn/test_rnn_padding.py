@@ -162,3 +162,10 @@ def test_state_is_returned_not_stored_and_unbatched_input():
     full, _ = gru(gg.cat([x, x[2:]], 0))
     np.testing.assert_allclose(out3.detach().numpy(), full.detach().numpy()[4:], atol=1e-6)
     assert "GRU(3, 4)" in repr(gru)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_empty_sequences_are_refused_by_the_layer_with_a_clear_error(cls):
+    layer = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}[cls](3, 4, batch_first=True)
+    with pytest.raises(ValueError, match=rf"{cls}: lengths must lie in \[1, 5\].*at least one"):
+        layer(gg.randn(2, 5, 3), lengths=[5, 0])

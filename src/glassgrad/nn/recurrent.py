@@ -51,11 +51,16 @@ def check_lengths(name: str, lengths, batch: int, steps: int):
     if arr.ndim != 1 or arr.shape[0] != batch or arr.dtype.kind not in "iu":
         raise ValueError(f"{name}: lengths must be {batch} integers (one per sequence in the "
                          f"batch), got {arr.tolist()!r}.")
-    if arr.size and (arr.max() > steps or arr.min() < 0):
+    if arr.size and arr.max() > steps:
         raise ValueError(
-            f"{name}: lengths must lie in [0, {steps}] (the padded sequence has {steps} steps), "
+            f"{name}: lengths must lie in [1, {steps}] (the padded sequence has {steps} steps), "
             f"got {arr.tolist()}. A length longer than the padded sequence usually means the "
             "batch was padded with the wrong dimension as time (check batch_first).")
+    if arr.size and arr.min() < 1:
+        raise ValueError(
+            f"{name}: lengths must lie in [1, {steps}], got {arr.tolist()}: every sequence needs "
+            "at least one step (as in PyTorch's pack_padded_sequence). Drop empty sequences "
+            "from the batch.")
     return arr
 
 
