@@ -196,3 +196,15 @@ def test_plain_sgd_skips_frozen_and_gradless_parameters():
     b.requires_grad_(False)  # frozen after its gradient was set: not updated
     opt.step()
     assert a.tolist() == [0.0, 1.0] and b.tolist() == [1.0, 2.0] and c.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plain_sgd_step_is_theta_minus_lr_times_grad_bit_for_bit(dtype):
+    rng = np.random.default_rng(5)
+    w0, g = rng.standard_normal(50).astype(dtype), rng.standard_normal(50).astype(dtype)
+    w = gg.tensor(w0, dtype=dtype, requires_grad=True)
+    w.grad = gg.tensor(g, dtype=dtype)
+    gg.optim.SGD([w], lr=0.0137).step()
+    expected = w0 - 0.0137 * g  # NumPy with a Python float: the textbook update in w's dtype
+    assert w.dtype == dtype
+    np.testing.assert_array_equal(w.detach().numpy(), expected)

@@ -54,12 +54,16 @@ class SGD(Optimizer):
             super()._step_group(params, hyper)
             return
         # NOTE: plain SGD, θ ← θ − η g, inline: no per-parameter dispatch for the overhead-
-        # bound small models that use it most.
-        lr = hyper["lr"]
+        # bound small models that use it most. η as a 0-d array of the gradient's dtype takes
+        # NumPy's same-dtype fast path (a Python float costs ~0.4 us more per call), same bits.
+        lr, eta = hyper["lr"], None
         for p in params:
             grad = p.grad
             if grad is not None and p.requires_grad:
-                p.data -= lr * grad.data
+                g = grad.data
+                if eta is None or eta.dtype != g.dtype or type(eta) is not type(g):
+                    eta = get_array_module(g).asarray(lr, dtype=g.dtype)
+                p.data -= eta * g
 
     def _update(self, p, g, state, group):
         lr, mu = group["lr"], group["momentum"]
