@@ -267,7 +267,7 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     heap = [(-root._ctx.seq, id(root), root)]
     pop, push = heapq.heappop, heapq.heappush
     anomaly = _state["anomaly"]
-    isinstance_, tensor, new, ndarray = isinstance, Tensor, _new, _ndarray
+    isinstance_, tensor = isinstance, Tensor
     # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
     # this loop runs once per node per training step, and small models are overhead-bound.
     grad_mode, _state["grad"] = _state["grad"], False
@@ -301,17 +301,8 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                 if gx.dtype is not data.dtype and gx.dtype != data.dtype:
                     gx = gx.astype(data.dtype)
                 ctx = x._ctx
-                if ctx is None:  # a leaf: ``x._accumulate(gx)``, with Tensor._make inline
-                    prev = x.grad
-                    if prev is not None:
-                        gx = prev.data + gx  # NOTE: out of place: arrays may be shared
-                    if type(gx) is not ndarray:
-                        x.grad = tensor._make(gx, None)
-                        continue
-                    gt = new(tensor)
-                    gt.data, gt.grad, gt._ctx, gt._retain, gt.name, gt.requires_grad = (
-                        gx, None, None, False, None, False)
-                    x.grad = gt
+                if ctx is None:  # a leaf: its .grad grows now (PyTorch's AccumulateGrad)
+                    x._accumulate(gx)
                     continue
                 key = id(x)
                 prev = get(key)

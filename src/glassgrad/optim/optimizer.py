@@ -260,12 +260,12 @@ def _check_nonneg(opt, group: dict, key: str, what: str) -> None:
                          "number >= 0.")
 
 
-_PLAIN = {float, int, bool, str, type(None)}
+_PLAIN = {float, int, bool, str, type(None)}  # hyperparameter types kept as they are
 
 
 def _scalar(v):
     """NumPy scalars and 0-d arrays -> Python numbers, so updates never upcast float32 arrays."""
-    if type(v) is float or type(v) is int or type(v) is bool:  # the usual case, checked fast
+    if type(v) in _PLAIN:  # the usual case, checked fast
         return v
     if isinstance(v, (np.generic, np.ndarray)) and np.ndim(v) == 0:
         return v.item()
