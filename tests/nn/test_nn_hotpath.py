@@ -208,3 +208,46 @@ def test_plain_sgd_step_is_theta_minus_lr_times_grad_bit_for_bit(dtype):
     expected = w0 - 0.0137 * g  # NumPy with a Python float: the textbook update in w's dtype
     assert w.dtype == dtype
     np.testing.assert_array_equal(w.detach().numpy(), expected)
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (63, 4), (64, 4), (1000, 4), (128, 256), (2, 5, 3)])
+def test_add_rows_is_the_broadcast_add_bit_for_bit(shape):
+    from glassgrad.backend import add_rows
+
+    rng = np.random.default_rng(2)
+    y = rng.standard_normal(shape).astype(np.float32)
+    row = rng.standard_normal(shape[-1]).astype(np.float32)
+    expected = y + row  # NumPy's own broadcasting add, the reference
+    add_rows(y, row)
+    np.testing.assert_array_equal(y, expected)
+
+
+def test_scalars_are_read_only_arrays_of_the_float_dtype_and_plain_numbers_otherwise():
+    from glassgrad.backend import scalars
+
+    for dtype in (np.float16, np.float32, np.float64):
+        one, tiny = scalars(np.zeros(3, dtype), 1, 1e-12)
+        assert one.dtype == tiny.dtype == dtype and one.shape == ()
+        assert tiny == dtype(1e-12) and not one.flags.writeable
+    assert scalars(np.zeros(3, np.int64), 1, 1e-12) == (1, 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_and_bce_are_their_python_float_formulas_bit_for_bit(dtype):
+    # The ops use cached 0-d constants instead of Python floats: same bits (NEP 50 casts the
+    # Python float to the array's dtype), and p at exactly 0 and 1 keeps the −100 clamp.
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal((40, 1)) * 30).astype(dtype)
+    with np.errstate(over="ignore", divide="ignore"):
+        sig = 1 / (np.exp(-a) + 1)
+        p = np.concatenate([sig[:38], np.array([[0.0], [1.0]], dtype)])
+        t = (rng.random((40, 1)) > 0.5).astype(dtype)
+        lp, l1p = np.maximum(np.log(p), -100.0), np.maximum(np.log(1 - p), -100.0)
+    x = gg.tensor(a, dtype=dtype, requires_grad=True)
+    np.testing.assert_array_equal(x.sigmoid().detach().numpy(), sig)
+    pt = gg.tensor(p, dtype=dtype, requires_grad=True)
+    loss = F.binary_cross_entropy(pt, gg.tensor(t, dtype=dtype), reduction="sum")
+    assert loss.item() == np.sum(t * (l1p - lp) - l1p)
+    loss.backward()
+    expected = (p - t) / np.maximum((1 - p) * p, 1e-12)
+    np.testing.assert_array_equal(pt.grad.numpy(), expected)

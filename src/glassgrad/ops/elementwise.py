@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..autograd import Function
-from ..backend import device_of, get_array_module, to_device
+from ..backend import device_of, get_array_module, scalars, to_device
 
 BROADCAST_HINT = ("shapes broadcast when, compared from the last dim, each pair is equal or one "
                   "of them is 1: reshape or unsqueeze one operand (x.unsqueeze(-1)).")
@@ -162,7 +162,7 @@ class Sigmoid(Function):
     @np.errstate(over="ignore")
     def forward(self, a):
         xp = get_array_module(a)
-        self.out = xp.reciprocal(xp.exp(-a) + 1)
+        self.out = xp.reciprocal(xp.exp(-a) + scalars(a, 1)[0])
         return self.out
 
     def backward(self, gy):
