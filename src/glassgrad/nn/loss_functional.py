@@ -19,7 +19,7 @@ def _reduce(loss, reduction: str, name: str):
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
+    raise _bad_reduction(reduction, name)
 
 
 def _scale(reduction: str, n: int, name: str):
@@ -31,7 +31,11 @@ def _scale(reduction: str, n: int, name: str):
         return 1.0
     if reduction == "none":
         return None
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
+    raise _bad_reduction(reduction, name)
+
+
+def _bad_reduction(reduction, name: str) -> ValueError:
+    return ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
 
 
 def _target(target, input, name: str):
