@@ -50,7 +50,7 @@ def get_array_module(*xs):
     return np
 
 
-_ONES: dict = {}  # cached constants of ops: ones_vector and scalars
+_ONES: dict = {}  # the caches of ones_vector, scalars and add_rows
 _SCALARS: dict = {}
 _ZEROS: dict = {}
 
