@@ -19,7 +19,7 @@ import numpy as np
 from ..autograd import no_grad, topological_order, unbroadcast
 from ..errors import GlassgradError, GraphError
 from ..tensor import Tensor
-from ._common import numpy
+from ._common import numpy, precision_note
 from .render import Renderable, Table, fmt
 
 
@@ -64,6 +64,13 @@ class Graph(Renderable):
 
     def records(self) -> list[dict]:
         return [n.record() for n in self.nodes]
+
+    def header(self, precision: int) -> str:
+        """Empty, unless ``precision`` asks for more digits than the nodes' dtype carries."""
+        floats = [n.value.dtype for n in self.nodes if n.value.dtype.kind == "f"]
+        if not floats:
+            return ""
+        return precision_note(precision, nodes=min(floats, key=lambda d: np.finfo(d).precision))
 
     def tables(self, precision: int) -> list[Table]:
         fwd = Table("Forward: nodes in topological order", ["node", "op", "inputs", "value"],

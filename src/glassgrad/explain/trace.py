@@ -23,7 +23,9 @@ from ._common import (
     model_device,
     model_dtype,
     numpy,
+    observed_derivative,
     output_activation_in_loss,
+    precision_note,
     resolve_loss,
     saved_grads,
 )
@@ -185,8 +187,11 @@ class Trace(Renderable):
             self.reduction, f"on a batch of {N}")
         lr = f" Learning rate η = {self.lr:g}." if self.lr is not None else ""
         order = "globally: inputs first" if self.numbering == "global" else "per layer"
+        note = precision_note(precision, model=self.layers[0].weight.dtype, x=self.x.dtype,
+                              y=self.y.dtype)
         return (f"Loss E = {fmt(self.loss, precision)}: {self.loss_text}, {how}.{lr} Neurons "
-                f"numbered {order}; bias = weight from neuron 0 (a_0 = 1).")
+                f"numbered {order}; bias = weight from neuron 0 (a_0 = 1)."
+                + (f"\n{note}" if note else ""))
 
     def tables(self, precision: int) -> list[Table]:
         cols = ["example", "neuron", "layer", "z", "a", "t", "∂a/∂z", "∂E/∂a", "δ = ∂E/∂z"]
@@ -231,7 +236,8 @@ def trace(model, x, y, loss="sse", lr: float | None = None, numbering: str = "gl
             (logits), its output activation is the softmax inside the loss, and δ = p − t.
         lr: learning rate η; when given, the tables show the updated weights w − η·∂E/∂w.
         numbering: "global" (inputs 1..n, then hidden, then outputs) or "layer" ("2.1").
-        precision: decimals shown by ``str()`` (``to_text(precision)`` overrides it).
+        precision: decimals shown by ``str()`` (``to_text(precision)`` overrides it). More
+            decimals than the dtype carries (float32: about 7 digits) add a "Precision:" note.
 
     Returns:
         Trace. The model's weights and ``.grad`` are left as they were.
@@ -294,6 +300,8 @@ def _collect(layers, seen, loss_name) -> list[LayerTrace]:
             L.a = numpy(at).copy()
             L.dE_da = None if at.grad is None else numpy(at.grad).copy()
             L.da_dz = derivative(kind, L.z, L.a, act)
+            if L.da_dz is None and kind != "softmax":  # no formula here: the module's own
+                L.da_dz = observed_derivative(act, zt)  # backward gives it (elementwise)
         elif fused == "softmax":
             e = np.exp(L.z - L.z.max(axis=1, keepdims=True))
             L.a = e / e.sum(axis=1, keepdims=True)
