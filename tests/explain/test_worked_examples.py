@@ -384,9 +384,7 @@ def test_every_activation_shows_da_dz_and_delta_factorizes(act, deriv):
         net[0].bias.data[...] = [0.1, -0.2, 0.3]
     t = explain.trace(net, [[0.5, -1.0], [-2.0, 0.4]], [[1.0], [0.0]], loss="sse")
     hidden = t.layers[0]
-    # NOTE: GELU's Φ goes through ops/activation.erfc, a ~1e-7 approximation even in float64
-    tol = {"rtol": 0, "atol": 2e-7} if isinstance(act, nn.GELU) else {"rtol": 1e-12}
-    np.testing.assert_allclose(hidden.da_dz, deriv(hidden.z), **tol)
+    np.testing.assert_allclose(hidden.da_dz, deriv(hidden.z), rtol=1e-12)
     np.testing.assert_allclose(hidden.delta, hidden.dE_da * hidden.da_dz, rtol=1e-12)
     assert "—" not in [c[6] for c in t.tables(4)[0].cells(4) if c[2] == "1"]
     if isinstance(act, nn.PReLU):

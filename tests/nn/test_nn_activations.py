@@ -77,14 +77,24 @@ def test_prelu_slope_gradient_matches_torch():
                  [gg.tensor([0.1, 0.2, 0.3], dtype=np.float64)])
 
 
-def test_erf_accuracy():
+def test_erf_and_erfc_have_float64_accuracy_everywhere():
     import math
 
-    from glassgrad.ops.activation import erf
+    from glassgrad.ops.activation import erf, erfc
 
-    z = np.linspace(-6, 6, 20001)
-    ref = np.array([math.erf(v) for v in z])
-    assert np.abs(erf(z) - ref).max() < 1e-7
+    z = np.concatenate([np.linspace(-30, 30, 60001), [0.0, 1e-300, -1e-20, 0.46875, -0.46875,
+                                                      4.0, -4.0, 26.5, 1e300, np.inf, -np.inf]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # every branch is finite
+        e, ec = erf(z), erfc(z)
+    ref, refc = np.array([math.erf(v) for v in z]), np.array([math.erfc(v) for v in z])
+    np.testing.assert_allclose(e, ref, rtol=2e-15, atol=0)
+    tiny = refc < 1e-300  # past float64's normal range erfc is (nearly) 0
+    np.testing.assert_allclose(ec[~tiny], refc[~tiny], rtol=2e-15, atol=0)
+    assert np.all(ec[tiny] < 1e-300)
+    assert np.isnan(erf(np.array([np.nan]))).all() and np.isnan(erfc(np.array([np.nan]))).all()
+    z32 = z[:60001:7].astype(np.float32)
+    assert erf(z32).dtype == erfc(z32).dtype == np.float32
+    np.testing.assert_allclose(erf(z32), [math.erf(v) for v in z32], atol=2e-7)
 
 
 def test_step_sign_threshold_forward():
