@@ -207,6 +207,13 @@ def test_unsupported_model_says_what_to_use():
         trace(nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5)), [[1.0, 2.0]], [[1.0, 2.0]])
 
 
+@pytest.mark.parametrize("neuron", [nn.Step(), nn.Sign(), nn.Threshold(0.5)])
+def test_a_non_differentiable_neuron_is_refused_for_that_reason(neuron):
+    with pytest.raises(GlassgradError, match=f"module 1 is {type(neuron).__name__}, which has "
+                                             "no useful derivative.*Sigmoid"):
+        trace(nn.Sequential(nn.Linear(2, 1), neuron), [[1.0, 2.0]], [[1.0]])
+
+
 # ---------------------------------------------------------------- batch reductions, printed
 def output_weight_rows(t, precision, lr, W2, b2, delta, a_in):
     """The printed output-layer rows of the weight table, from hand δ and activations."""

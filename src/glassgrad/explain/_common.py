@@ -199,3 +199,36 @@ def check_scalar(E, where: str):
             f"{where}: the loss must return a scalar Tensor, got "
             f"{type(E).__name__} of shape {getattr(E, 'shape', None)}. Use reduction='sum' "
             "or 'mean'.")
+
+
+def linear_layers(model) -> list:
+    """[(linear, activation_module_or_None)] for a Sequential of Linear + activations: what
+    ``trace`` explains; anything else raises GlassgradError saying why and what to use."""
+    from ..nn import Linear, Sequential
+
+    mods = list(model) if isinstance(model, Sequential) else [model]
+    layers: list = []
+    for i, m in enumerate(mods):
+        kind = activation_kind(m)
+        if isinstance(m, Linear):
+            layers.append([m, None])
+        elif kind == "identity":
+            continue
+        elif kind is not None and layers and layers[-1][1] is None:
+            layers[-1][1] = m
+        elif type(m).__name__ in ("Step", "Sign", "Threshold", "StochasticBinary"):
+            raise GlassgradError(
+                f"trace: module {i} is {type(m).__name__}, which has no useful derivative (zero "
+                "almost everywhere): trace shows a backward pass, and none goes through it. "
+                "Use a smooth neuron (Sigmoid for Step, Tanh for Sign); the perceptron rule "
+                "w <- w + eta (t - y) x is not a gradient, so it has no trace.")
+        else:
+            what = "an activation with no Linear before it" if kind else type(m).__name__
+            raise GlassgradError(
+                f"trace: module {i} is {what}. trace explains a Sequential of Linear layers, "
+                "each followed by at most one elementwise activation (Sigmoid, Tanh, ReLU, "
+                "Identity, Softmax, ...). For conv/recurrent layers use "
+                "glassgrad.explain.layer_stats.")
+    if not layers:
+        raise GlassgradError("trace: the model has no Linear layer to explain.")
+    return layers

@@ -20,6 +20,7 @@ from ._common import (
     check_scalar,
     derivative,
     describe_loss,
+    linear_layers,
     model_device,
     model_dtype,
     numpy,
@@ -30,32 +31,6 @@ from ._common import (
     saved_grads,
 )
 from .render import Renderable, Table
-
-
-def _layers(model) -> list:
-    """[(linear, activation_module_or_None)] for a Sequential of Linear + activations."""
-    from ..nn import Linear, Sequential
-
-    mods = list(model) if isinstance(model, Sequential) else [model]
-    layers: list = []
-    for i, m in enumerate(mods):
-        kind = activation_kind(m)
-        if isinstance(m, Linear):
-            layers.append([m, None])
-        elif kind == "identity":
-            continue
-        elif kind is not None and layers and layers[-1][1] is None:
-            layers[-1][1] = m
-        else:
-            what = "an activation with no Linear before it" if kind else type(m).__name__
-            raise GlassgradError(
-                f"trace: module {i} is {what}. trace explains a Sequential of Linear layers, "
-                "each followed by at most one elementwise activation (Sigmoid, Tanh, ReLU, "
-                "Identity, Softmax, ...). For conv/recurrent layers use "
-                "glassgrad.explain.layer_stats.")
-    if not layers:
-        raise GlassgradError("trace: the model has no Linear layer to explain.")
-    return layers
 
 
 class LayerTrace:
@@ -242,7 +217,7 @@ def trace(model, x, y, loss="sse", lr: float | None = None, numbering: str = "gl
     Returns:
         Trace. The model's weights and ``.grad`` are left as they were.
     """
-    layers = _layers(model)
+    layers = linear_layers(model)
     loss_fn, loss_name = resolve_loss(loss)
     dtype, device = model_dtype(model), model_device(model)
     xt = as_input(x, dtype, device)
