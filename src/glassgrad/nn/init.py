@@ -10,7 +10,7 @@ function                    distribution                          variance
 ``fan_in_uniform_``         U(−g/√n_in, g/√n_in)                  g²/(3·n_in)  (PyTorch's
                                                                   Linear/Conv default)
 ``xavier_uniform_/normal_`` Glorot: U(±g·√(6/(n_in+n_out))), N    g²·2/(n_in+n_out)
-``lecun_normal_``           N(0, g²/n_in)                         g²/n_in
+``lecun_normal_/uniform_``  N(0, g²/n_in), U(±g·√(3/n_in))        g²/n_in
 ``kaiming_uniform_/normal_`` He: U or N                            gain²/n (n: fan_in or
                                                                   fan_out), gain √2 for ReLU
 ``orthogonal_``             (semi-)orthogonal matrix × g          —
@@ -31,7 +31,7 @@ from ..backend import default_generator, to_device
 
 __all__ = ["calculate_gain", "zeros_", "ones_", "constant_", "normal_", "uniform_",
            "fan_in_uniform_", "xavier_uniform_", "xavier_normal_", "lecun_normal_",
-           "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
+           "lecun_uniform_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -115,6 +115,12 @@ def xavier_normal_(tensor, gain: float = 1.0):
 def lecun_normal_(tensor, gain: float = 1.0):
     """LeCun normal: N(0, gain²/fan_in) (the SELU and classic tanh-network rule)."""
     return normal_(tensor, 0.0, gain / math.sqrt(_calculate_fans(tensor)[0]))
+
+
+def lecun_uniform_(tensor, gain: float = 1.0):
+    """LeCun uniform: U(−g·√(3/fan_in), g·√(3/fan_in)), variance g²/fan_in (Keras' rule)."""
+    bound = gain * math.sqrt(3.0 / _calculate_fans(tensor)[0])
+    return uniform_(tensor, -bound, bound)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):

@@ -200,6 +200,11 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     tdata = getattr(target, "data", target)
     if getattr(tdata, "dtype", np.dtype(int)).kind == "f" and tuple(
             np.shape(tdata)) == tuple(input.shape):
+        if ignore_index >= 0:  # NOTE: PyTorch refuses it too; it would silently do nothing
+            raise ValueError(
+                f"cross_entropy: ignore_index={ignore_index} applies to class-index targets "
+                "only, but the targets are probabilities (floats shaped like the input). "
+                "Give a zero-weight row instead, or leave ignore_index at its default.")
         q = target if isinstance(target, Tensor) else _operand(tdata, input)
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / n_classes

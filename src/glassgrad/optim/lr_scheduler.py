@@ -84,7 +84,8 @@ class LRScheduler:
 
 
 class LambdaLR(LRScheduler):
-    """η_t = η₀ · λ(t), with λ a function of the epoch (one per group, or one for all).
+    """η_t = η₀ · λ(t), with λ a function of the epoch (one per group, or one for all);
+    e.g. a linear warmup over 5 epochs: ``lr_lambda=lambda t: min(1.0, (t + 1) / 5)``.
 
     Only callable objects' attributes are saved by ``state_dict`` (functions are code).
     """
@@ -152,7 +153,8 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """η_t = η₀ · γ^t: multiply the lr by γ every epoch."""
+    """η_t = η₀ · γ^t: multiply the lr by γ every epoch. The textbook η₀ · e^(−k t) is
+    γ = e^(−k): ``ExponentialLR(opt, gamma=math.exp(-k))``."""
 
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
         self.gamma = gamma
