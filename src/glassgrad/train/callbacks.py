@@ -158,7 +158,10 @@ class CSVLogger(Callback):
 
 
 def _key_order(k: str):
-    """loss first, then metrics, then val_ twins, lr last (the Keras column order)."""
+    """loss first, then metrics, then val_ twins, lr last.
+
+    NOTE: Keras's CSVLogger sorts the keys alphabetically (``accuracy,loss,val_...``); this
+    order reads better and ``csv.DictReader`` users see no difference."""
     return (k == "lr", k.startswith("val_"), k != "loss" and k != "val_loss", k)
 
 
