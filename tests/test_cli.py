@@ -210,3 +210,33 @@ def test_interrupted_run_leaves_a_consistent_folder(tmp_path, monkeypatch, capsy
     with np.load(out / "weights.npz", allow_pickle=False) as w:
         assert set(w.files) == {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight",
                                 "4.bias"}
+
+
+def test_out_folder_with_an_earlier_run_or_user_files_is_not_overwritten(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "config.toml").write_text("# my own notes\n")
+    (out / "weights.npz").write_bytes(b"precious")
+    argv = ["train", "--out", str(out), "--no-plots", "--epochs", "1", "--verbose", "0"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "config.toml, weights.npz" in err and "--overwrite" in err
+    assert (out / "config.toml").read_text() == "# my own notes\n"
+    assert (out / "weights.npz").read_bytes() == b"precious"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep")   # a folder with unrelated files is fine
+    assert cli.main(["train", "--out", str(other), "--no-plots", "--epochs", "1",
+                     "--verbose", "0"]) == 0
+    assert (other / "notes.txt").read_text() == "keep" and (other / "summary.json").exists()
+    assert cli.main([*argv, "--overwrite"]) == 0
+    assert load_config(out / "config.toml") == {**load_config(None), "train": {
+        **load_config(None)["train"], "epochs": 1, "verbose": 0}}
+
+
+def test_default_run_folder_never_reuses_a_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    cfg = _write(tmp_path, 'name = "exp"\n[train]\nepochs = 1\nverbose = 0\n')
+    for _ in range(2):
+        assert cli.main(["train", cfg, "--no-plots"]) == 0
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["exp", "exp-2"]

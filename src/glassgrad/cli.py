@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the run configuration (default: the built-in default config)")
     train.add_argument("--out", metavar="DIR",
                        help="write the run folder here (default: runs/<name or timestamp>/)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="let the run replace the files of an earlier run in --out DIR")
     train.add_argument("--epochs", type=int, metavar="N", help="override train.epochs")
     train.add_argument("--seed", type=int, metavar="N", help="override seed")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), help="override train.verbose")
@@ -91,7 +93,7 @@ def _train(args) -> int:
     from .train.config import check_config
 
     check_config(config)
-    out = make_run_dir(config, args.out)
+    out = make_run_dir(config, args.out, overwrite=args.overwrite)
 
     def report(model, history, data, loss):
         from .explain.cli import write_report

@@ -115,7 +115,9 @@ def test_validation_split_takes_the_last_fraction():
     train.fit(model, "mse", "sgd", (X, y), epochs=1, validation_split=0.2, callbacks=[cb],
               batch_size=100, verbose=0)
     assert seen == [10]
-    for bad in (0.0001, 1.0, 1.5):
+    # Keras keeps floor(N * (1 - split)) for training: 0.0001 still holds out 1 of 50, while
+    # 0.99 would leave floor(0.5) = 0 for training
+    for bad in (0.99, 1.0, 1.5):
         with pytest.raises(ValueError, match="validation_split"):
             train.fit(model, "mse", "sgd", (X, y), epochs=1, validation_split=bad, verbose=0)
 

@@ -19,6 +19,7 @@ every epoch). Epoch indices are 0-based (printed 1-based, as in Keras).
 from __future__ import annotations
 
 import csv
+import inspect
 import math
 import os
 import re
@@ -157,7 +158,10 @@ class CSVLogger(Callback):
 
 
 def _key_order(k: str):
-    """loss first, then metrics, then val_ twins, lr last (the Keras column order)."""
+    """loss first, then metrics, then val_ twins, lr last.
+
+    NOTE: Keras's CSVLogger sorts the keys alphabetically (``accuracy,loss,val_...``); this
+    order reads better and ``csv.DictReader`` users see no difference."""
     return (k == "lr", k.startswith("val_"), k != "loss" and k != "val_loss", k)
 
 
@@ -166,19 +170,39 @@ def _set_lr(optimizer, lr: float) -> None:
         group["lr"] = float(lr)
 
 
+def _accepts_two_args(fn) -> bool:
+    """Whether ``fn(epoch, lr)`` is a valid call (Keras falls back to ``fn(epoch)``).
+
+    NOTE: decided from the signature, not by catching TypeError, so a TypeError raised inside
+    the user's schedule is never mistaken for the one-argument form."""
+    try:
+        inspect.signature(fn).bind(0, 0.0)
+    except TypeError:
+        return False
+    except ValueError:  # no signature (some builtins): assume Keras's (epoch, lr) form
+        return True
+    return True
+
+
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of every epoch from ``schedule(epoch, lr) -> lr``.
+
+    As in Keras, a schedule of the epoch alone, ``schedule(epoch) -> lr``, works too.
 
     Example: ``LearningRateScheduler(lambda epoch, lr: lr * 0.95)``.
     """
 
     def __init__(self, schedule, verbose: int = 0):
         super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler: schedule must be a function "
+                            f"(epoch, lr) -> lr or epoch -> lr, got {type(schedule).__name__}.")
         self.schedule, self.verbose = schedule, verbose
+        self._takes_lr = _accepts_two_args(schedule)
 
     def on_epoch_begin(self, epoch, logs=None):
         lr = float(self.optimizer.param_groups[0]["lr"])
-        new = float(self.schedule(epoch, lr))
+        new = float(self.schedule(epoch, lr) if self._takes_lr else self.schedule(epoch))
         if not math.isfinite(new) or new < 0:
             raise ValueError(f"LearningRateScheduler: schedule returned lr={new} at epoch {epoch}.")
         _set_lr(self.optimizer, new)

@@ -59,7 +59,8 @@ def _config(model, loss, optimizer, metrics):
     check_output_layer(model, loss)
     optimizer = resolve_optimizer(optimizer, model) if optimizer is not None else None
     from_logits = is_logits_loss(loss)
-    fns = [get_metric(m, from_logits=from_logits) for m in (metrics or [])]
+    binary = "bce" in type(loss).__name__.lower()
+    fns = [get_metric(m, from_logits=from_logits, binary=binary) for m in (metrics or [])]
     return loss, optimizer, fns
 
 

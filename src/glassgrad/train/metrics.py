@@ -3,9 +3,11 @@
 The argument order is scikit-learn's and Keras's: targets first, predictions second. Predictions
 may be probabilities, logits or labels; ``to_labels`` explains how each is read:
 
-* shape ``(N,)`` or ``(N, 1)`` of floats: binary scores, class 1 where ``score >= threshold``
+* shape ``(N,)`` or ``(N, 1)`` of floats: binary scores, class 1 where ``score > threshold``
   (``threshold=0.5`` for probabilities; with ``from_logits=True`` the logit of the threshold, so
-  0 for 0.5);
+  0 for 0.5). Strictly greater, as Keras's ``binary_accuracy``/``Precision``, torchmetrics and
+  scikit-learn's ``predict``: a score of exactly 0.5 (e.g. an untrained zero-weight model) is
+  class 0;
 * shape ``(N, C)`` with ``C > 1``: class scores (probabilities or logits), label = argmax;
 * integers: labels already.
 
@@ -22,8 +24,9 @@ import numpy as np
 from ..backend import to_numpy
 from ..errors import ShapeError
 
-__all__ = ["to_labels", "accuracy", "precision", "recall", "f1_score", "confusion_matrix",
-           "mean_squared_error", "mean_absolute_error", "r2_score", "get_metric", "METRICS"]
+__all__ = ["to_labels", "accuracy", "binary_accuracy", "precision", "recall", "f1_score",
+           "confusion_matrix", "mean_squared_error", "mean_absolute_error", "r2_score",
+           "get_metric", "METRICS"]
 
 
 def _np(x) -> np.ndarray:
@@ -45,7 +48,7 @@ def to_labels(y, threshold: float = 0.5, from_logits: bool = False) -> np.ndarra
             math.log(threshold / (1 - threshold))
     else:
         cut = threshold
-    return (y >= cut).astype(np.int64)
+    return (y > cut).astype(np.int64)
 
 
 def _true_labels(y) -> np.ndarray:
@@ -77,6 +80,23 @@ def accuracy(y_true, y_pred, threshold: float = 0.5, from_logits: bool = False) 
     """
     t, p = _pair(y_true, y_pred, threshold, from_logits, "accuracy")
     return float((t == p).mean()) if len(t) else math.nan
+
+
+def binary_accuracy(y_true, y_pred, threshold: float = 0.5, from_logits: bool = False) -> float:
+    """Keras's ``binary_accuracy``: the fraction of ELEMENTS whose score, thresholded
+    (``score > threshold``), equals the 0/1 target.
+
+    For one output column it equals ``accuracy``; for multi-label outputs ``(N, C)`` (C
+    independent sigmoids, ``BCELoss``) every one of the N·C labels counts, where ``accuracy``
+    would wrongly compare argmaxes. ``fit(metrics=["accuracy"])`` uses it with BCE losses.
+    """
+    t, p = _np(y_true).astype(np.float64), _np(y_pred).astype(np.float64)
+    if t.size != p.size or len(t) != len(p):
+        raise ShapeError(f"binary_accuracy: targets have shape {t.shape} but predictions "
+                         f"{p.shape}.")
+    cut = math.log(threshold / (1 - threshold)) if from_logits and 0 < threshold < 1 else (
+        (-math.inf if threshold <= 0 else math.inf) if from_logits else threshold)
+    return float(((p.reshape(t.shape) > cut) == (t > 0.5)).mean()) if t.size else math.nan
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None, threshold: float = 0.5,
@@ -194,6 +214,7 @@ def r2_score(y_true, y_pred) -> float:
 # name -> (function, takes threshold/from_logits, fixed keyword arguments)
 METRICS = {
     "accuracy": (accuracy, True, {}),
+    "binary_accuracy": (binary_accuracy, True, {}),
     "precision": (precision, True, {}),
     "recall": (recall, True, {}),
     "f1": (f1_score, True, {}),
@@ -208,13 +229,16 @@ _ALIASES = {"acc": "accuracy", "f1_score": "f1", "mean_squared_error": "mse",
             "mean_absolute_error": "mae", "r2_score": "r2"}
 
 
-def get_metric(metric, from_logits: bool = False):
+def get_metric(metric, from_logits: bool = False, binary: bool = False):
     """Resolve a metric name (see ``METRICS``) or callable to ``(name, fn(y_true, y_pred))``.
 
     Args:
         metric: a name such as ``"accuracy"`` or any callable ``fn(y_true, y_pred) -> float``
             (its ``__name__`` becomes the log key).
         from_logits: binary scores are logits (``fit`` sets it for ``BCEWithLogitsLoss``).
+        binary: the loss is a binary cross entropy (``BCELoss``/``BCEWithLogitsLoss``):
+            ``"accuracy"`` is then ``binary_accuracy`` (per element, right for multi-label
+            outputs), still logged as ``"accuracy"``, as Keras does.
     """
     if callable(metric):
         return getattr(metric, "__name__", type(metric).__name__), metric
@@ -224,7 +248,7 @@ def get_metric(metric, from_logits: bool = False):
     if name not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)} or pass a "
                          "callable fn(y_true, y_pred).")
-    fn, scores, kwargs = METRICS[name]
+    fn, scores, kwargs = METRICS["binary_accuracy" if binary and name == "accuracy" else name]
     if scores and from_logits:
         kwargs = {**kwargs, "from_logits": True}
 

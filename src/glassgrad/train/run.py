@@ -23,9 +23,19 @@ import numpy as np
 from .build import build_callbacks, build_model, build_optimizer, load_data, split_data
 from .config import ConfigError, dump_toml
 
+# every file a run (and the CLI's diagnosis report) writes into its folder
+RUN_FILES = ("config.toml", "history.csv", "history.json", "weights.npz", "summary.json",
+             "INTERRUPTED", "curves.png", "decision_boundary.png", "layer_dynamics.png",
+             "diagnosis.md", "diagnosis.json", "layer_stats.md")
 
-def make_run_dir(config: dict, out: str | None = None, root: str = "runs") -> str:
-    """``out`` if given, else ``runs/<name or timestamp>`` (``-2``, ``-3`` ... if taken)."""
+
+def make_run_dir(config: dict, out: str | None = None, root: str = "runs",
+                 overwrite: bool = False) -> str:
+    """``out`` if given, else ``runs/<name or timestamp>`` (``-2``, ``-3`` ... if taken).
+
+    An existing ``out`` folder is used only if it holds none of ``RUN_FILES`` (or with
+    ``overwrite=True``), so a run never silently replaces a user's files or an earlier run.
+    """
     if out is None:
         base = os.path.join(root, config.get("name") or time.strftime("%Y%m%d-%H%M%S"))
         out, i = base, 1
@@ -34,6 +44,10 @@ def make_run_dir(config: dict, out: str | None = None, root: str = "runs") -> st
             out = f"{base}-{i}"
     if os.path.exists(out) and not os.path.isdir(out):
         raise ConfigError(f"--out {out!r} exists and is not a folder.")
+    taken = [f for f in RUN_FILES if os.path.exists(os.path.join(out, f))]
+    if taken and not overwrite:
+        raise ConfigError(f"--out {out!r} already holds {', '.join(taken)}; a run would "
+                          "overwrite them. Choose a new folder, or pass --overwrite.")
     os.makedirs(out, exist_ok=True)
     return out
 
