@@ -218,3 +218,19 @@ def test_accuracy_of_multi_label_bce_outputs_is_per_element():
     lin = model[0]
     probs = 1 / (1 + np.exp(-(X.astype(np.float64) @ lin.weight.data.T + lin.bias.data)))
     assert h.history["accuracy"][0] == pytest.approx(((probs > 0.5) == (t > 0.5)).mean())
+
+
+def test_precision_recall_f1_of_multi_label_bce_outputs_pool_every_label():
+    t = np.array([[1, 0, 1], [0, 1, 1]], np.float32)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid())
+    X = np.array([[0.3, -1.0], [1.2, 0.4]], np.float32)
+    h = train.fit(model, nn.BCELoss(), optim.SGD(model.parameters(), lr=0.0), (X, t),
+                  epochs=1, batch_size=2, metrics=["precision", "recall", "f1"], verbose=0)
+    lin = model[0]
+    pred = 1 / (1 + np.exp(-(X.astype(np.float64) @ lin.weight.data.T + lin.bias.data))) > 0.5
+    tp = np.sum(pred & (t > 0.5))  # micro counts over all N·C labels (Keras's Precision())
+    p_ = tp / max(pred.sum(), 1)
+    r_ = tp / (t > 0.5).sum()
+    assert h.history["precision"][0] == pytest.approx(p_)
+    assert h.history["recall"][0] == pytest.approx(r_)
+    assert h.history["f1"][0] == pytest.approx(0 if p_ + r_ == 0 else 2 * p_ * r_ / (p_ + r_))

@@ -236,9 +236,10 @@ def get_metric(metric, from_logits: bool = False, binary: bool = False):
         metric: a name such as ``"accuracy"`` or any callable ``fn(y_true, y_pred) -> float``
             (its ``__name__`` becomes the log key).
         from_logits: binary scores are logits (``fit`` sets it for ``BCEWithLogitsLoss``).
-        binary: the loss is a binary cross entropy (``BCELoss``/``BCEWithLogitsLoss``):
-            ``"accuracy"`` is then ``binary_accuracy`` (per element, right for multi-label
-            outputs), still logged as ``"accuracy"``, as Keras does.
+        binary: the loss is a binary cross entropy (``BCELoss``/``BCEWithLogitsLoss``): every
+            output element is then a 0/1 label of its own, so for multi-label outputs (N, C)
+            accuracy, precision, recall and F1 pool all N·C labels (micro), as Keras's
+            metrics do, instead of comparing argmaxes.
     """
     if callable(metric):
         return getattr(metric, "__name__", type(metric).__name__), metric
@@ -248,11 +249,14 @@ def get_metric(metric, from_logits: bool = False, binary: bool = False):
     if name not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)} or pass a "
                          "callable fn(y_true, y_pred).")
-    fn, scores, kwargs = METRICS["binary_accuracy" if binary and name == "accuracy" else name]
+    fn, scores, kwargs = METRICS[name]
     if scores and from_logits:
         kwargs = {**kwargs, "from_logits": True}
+    flatten = binary and scores
 
     def metric_fn(y_true, y_pred):
+        if flatten:  # one binary label per element (C independent sigmoids)
+            y_true, y_pred = _np(y_true).reshape(-1), _np(y_pred).reshape(-1)
         return fn(y_true, y_pred, **kwargs)
 
     metric_fn.__name__ = name
