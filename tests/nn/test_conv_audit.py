@@ -239,7 +239,7 @@ def test_avg_pool2d_stride_not_kernel_matches_torch(kernel, stride, padding, hw,
                                                     count_include_pad):
     x = np.random.default_rng(5).standard_normal((2, 3) + hw)
     cip = count_include_pad
-    _compare(lambda x: CF.avg_pool2d(x, kernel, stride, padding, cip),
+    _compare(lambda x: CF.avg_pool2d(x, kernel, stride, padding, count_include_pad=cip),
              lambda x: TF.avg_pool2d(x, kernel, stride, padding, count_include_pad=cip), [x])
 
 
@@ -261,3 +261,53 @@ def test_pool_layers_match_torch_layers():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _compare(ours, theirs, [x])
+
+
+# ceil_mode (PyTorch's rule: ⌈…/s⌉ + 1 windows, but none may start in the right padding only)
+CEIL_CASES = [  # kernel, stride, padding, dilation, (H, W)
+    (2, None, 0, 1, (7, 5)), (3, 2, 0, 1, (8, 6)), (3, 2, 1, 1, (6, 7)), ((2, 3), (3, 2), (1, 1), 1,
+                                                                           (7, 8)),
+    (2, 3, 1, 1, (4, 4)), (3, 3, 1, 2, (8, 7)), (4, 4, 0, 1, (1, 2)), (3, 2, 1, (2, 1), (5, 9))]
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation,hw", CEIL_CASES)
+def test_max_pool2d_ceil_mode_matches_torch(kernel, stride, padding, dilation, hw):
+    x = np.round(np.random.default_rng(8).standard_normal((2, 3) + hw))
+    _compare(lambda x: CF.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode=True),
+             lambda x: TF.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode=True), [x])
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation,hw",
+                         [c for c in CEIL_CASES if c[3] == 1])
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool2d_ceil_mode_divisor_matches_torch(kernel, stride, padding, dilation, hw,
+                                                    count_include_pad):
+    # count_include_pad counts the symmetric padding but not the cells ceil_mode's last window
+    # reaches beyond it (PyTorch's divisor)
+    x = np.random.default_rng(9).standard_normal((2, 3) + hw)
+    cip = count_include_pad
+    _compare(lambda x: CF.avg_pool2d(x, kernel, stride, padding, True, cip),
+             lambda x: TF.avg_pool2d(x, kernel, stride, padding, True, cip), [x])
+
+
+def test_ceil_mode_by_hand_and_in_pytorchs_argument_order():
+    # 1-D, length 5, kernel 2, stride 2: floor keeps windows [0, 1] and [2, 3]; ceil adds the
+    # partial window [4] (max 5; mean 5/1 since nothing past the input counts).
+    x = t([[[1.0, 2.0, 3.0, 4.0, 5.0]]], grad=True)
+    np.testing.assert_array_equal(CF.max_pool1d(x, 2).detach().numpy(), [[[2, 4]]])
+    y = CF.max_pool1d(x, 2, ceil_mode=True)
+    np.testing.assert_array_equal(y.detach().numpy(), [[[2, 4, 5]]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[0, 1, 0, 1, 1]]])
+    # the 5th positional argument is ceil_mode, as in torch.nn.functional.avg_pool1d/2d
+    np.testing.assert_array_equal(CF.avg_pool1d(x, 2, 2, 0, True).detach().numpy(),
+                                  [[[1.5, 3.5, 5.0]]])
+    layers = [(gg.nn.MaxPool2d(2, ceil_mode=True), torch.nn.MaxPool2d(2, ceil_mode=True)),
+              (gg.nn.AvgPool2d(3, 2, 1, True, False), torch.nn.AvgPool2d(3, 2, 1, True, False)),
+              (gg.nn.MaxPool1d(3, 2, ceil_mode=True), torch.nn.MaxPool1d(3, 2, ceil_mode=True)),
+              (gg.nn.AvgPool1d(2, 3, 1, True), torch.nn.AvgPool1d(2, 3, 1, True))]
+    rng = np.random.default_rng(10)
+    for ours, theirs in layers:
+        shape = (2, 3, 7, 6) if ours._dims == 2 else (2, 3, 8)
+        _compare(ours, theirs, [rng.standard_normal(shape)])
+    assert "ceil_mode=True" in repr(layers[0][0])
