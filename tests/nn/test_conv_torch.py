@@ -112,7 +112,7 @@ def test_max_pool2d_dilation_matches_torch():
 def test_avg_pool2d_matches_torch(kernel, stride, padding, count_include_pad):
     x = np.random.default_rng(8).standard_normal((2, 3, 9, 8))
     cip = count_include_pad
-    _compare(lambda x: CF.avg_pool2d(x, kernel, stride, padding, cip),
+    _compare(lambda x: CF.avg_pool2d(x, kernel, stride, padding, count_include_pad=cip),
              lambda x: TF.avg_pool2d(x, kernel, stride, padding, count_include_pad=cip), [x])
 
 

@@ -108,38 +108,47 @@ def _pool_args(kernel_size, stride, padding, n, op):
     return kernel, stride, _tuple(padding, n, f"{op}: padding")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """Max over KH×KW windows (stride defaults to the kernel size), padding with −∞.
-    Shapes: (N, C, H, W) -> (N, C, OH, OW). The gradient goes to each window's first maximum."""
+    Shapes: (N, C, H, W) -> (N, C, OH, OW). The gradient goes to each window's first maximum.
+    ``ceil_mode``: OH = ⌈…/s⌉ + 1 instead of ⌊…/s⌋ + 1, keeping a last partial window (as
+    PyTorch, a window may not start in the right padding)."""
     kernel, stride, padding = _pool_args(kernel_size, stride, padding, 2, "max_pool2d")
     return pool_ops.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
-                                    dilation=_tuple(dilation, 2, "max_pool2d: dilation"))
+                                    dilation=_tuple(dilation, 2, "max_pool2d: dilation"),
+                                    ceil_mode=bool(ceil_mode))
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
     """Mean over KH×KW windows; (N, C, H, W) -> (N, C, OH, OW). With padding,
-    ``count_include_pad=True`` (PyTorch's default) counts the zeros in the divisor."""
+    ``count_include_pad=True`` (PyTorch's default) counts the zeros in the divisor.
+    ``ceil_mode`` as in ``max_pool2d``; cells past the padding never count. PyTorch's order."""
     kernel, stride, padding = _pool_args(kernel_size, stride, padding, 2, "avg_pool2d")
     return pool_ops.AvgPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
-                                    count_include_pad=bool(count_include_pad))
+                                    count_include_pad=bool(count_include_pad),
+                                    ceil_mode=bool(ceil_mode))
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1):
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """Max over windows of length K: (N, C, L) -> (N, C, OL)."""
     _check_3d(input, "max_pool1d")
     kernel, stride, padding = _pool_args(kernel_size, stride, padding, 1, "max_pool1d")
     y = pool_ops.MaxPool2d.apply(input.unsqueeze(2), kernel=(1,) + kernel, stride=(1,) + stride,
                                  padding=(0,) + padding,
-                                 dilation=(1,) + _tuple(dilation, 1, "max_pool1d: dilation"))
+                                 dilation=(1,) + _tuple(dilation, 1, "max_pool1d: dilation"),
+                                 ceil_mode=bool(ceil_mode))
     return y.squeeze(2)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
     """Mean over windows of length K: (N, C, L) -> (N, C, OL)."""
     _check_3d(input, "avg_pool1d")
     kernel, stride, padding = _pool_args(kernel_size, stride, padding, 1, "avg_pool1d")
     y = pool_ops.AvgPool2d.apply(input.unsqueeze(2), kernel=(1,) + kernel, stride=(1,) + stride,
-                                 padding=(0,) + padding, count_include_pad=bool(count_include_pad))
+                                 padding=(0,) + padding, count_include_pad=bool(count_include_pad),
+                                 ceil_mode=bool(ceil_mode))
     return y.squeeze(2)
 
 

@@ -25,9 +25,10 @@ def _shape(args):
 class _Pool(_Named):
     _dims = 2
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False):
         super().__init__()
         name, n = type(self).__name__, self._dims
+        self.ceil_mode = bool(ceil_mode)
         self.kernel_size = CF._tuple(kernel_size, n, f"{name}: kernel_size")
         self.stride = self.kernel_size if stride is None else CF._tuple(stride, n,
                                                                           f"{name}: stride")
@@ -38,19 +39,23 @@ class _Pool(_Named):
 
     def extra_repr(self) -> str:
         s = f"kernel_size={self.kernel_size}, stride={self.stride}"
-        return s + (f", padding={self.padding}" if any(self.padding) else "")
+        s += f", padding={self.padding}" if any(self.padding) else ""
+        return s + (", ceil_mode=True" if self.ceil_mode else "")
 
 
 class MaxPool2d(_Pool):
     """Max over KH×KW windows (stride defaults to the kernel): (N, C, H, W) -> (N, C, OH, OW).
-    Backward sends each window's gradient to its first maximum, as PyTorch."""
+    Backward sends each window's gradient to its first maximum, as PyTorch. ``ceil_mode``
+    (keyword only: PyTorch's 5th positional is return_indices) keeps a last partial window."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
-        super().__init__(kernel_size, stride, padding)
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *,
+                 ceil_mode: bool = False):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = CF._tuple(dilation, self._dims, "MaxPool: dilation")
 
     def forward(self, x):
-        return CF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+        return CF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                             self.ceil_mode)
 
 
 class MaxPool1d(MaxPool2d):
@@ -59,19 +64,22 @@ class MaxPool1d(MaxPool2d):
     _dims = 1
 
     def forward(self, x):
-        return CF.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+        return CF.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                             self.ceil_mode)
 
 
 class AvgPool2d(_Pool):
     """Mean over KH×KW windows: (N, C, H, W) -> (N, C, OH, OW). ``count_include_pad`` (True,
-    PyTorch's default) counts padded zeros in the divisor."""
+    PyTorch's default) counts padded zeros in the divisor; ``ceil_mode`` keeps a last partial
+    window (arguments in PyTorch's order)."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad: bool = True):
-        super().__init__(kernel_size, stride, padding)
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x):
-        return CF.avg_pool2d(x, self.kernel_size, self.stride, self.padding,
+        return CF.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                              self.count_include_pad)
 
 
@@ -81,7 +89,7 @@ class AvgPool1d(AvgPool2d):
     _dims = 1
 
     def forward(self, x):
-        return CF.avg_pool1d(x, self.kernel_size, self.stride, self.padding,
+        return CF.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                              self.count_include_pad)
 
 

@@ -15,7 +15,8 @@ from ..errors import ShapeError
 from .conv import conv_output_size
 
 
-def _geometry(x, kernel, stride, padding, dilation, op):
+def _geometry(x, kernel, stride, padding, dilation, op, ceil_mode=False):
+    """Output (OH, OW) and the extra (bottom, right) padding that ``ceil_mode`` windows need."""
     if x.ndim != 4:
         raise ShapeError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}.")
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
@@ -25,18 +26,26 @@ def _geometry(x, kernel, stride, padding, dilation, op):
         if p < 0 or p > k // 2:  # NOTE: PyTorch's limit, half the undilated kernel
             raise ValueError(f"{op}: padding {padding} must be non-negative and at most half the "
                              f"kernel {kernel} (as in PyTorch).")
-    out = []
+    out, extra = [], []
     for axis in range(2):
         size = x.shape[2 + axis] + 2 * padding[axis]
         span = dilation[axis] * (kernel[axis] - 1) + 1
-        if span > size:
+        o = conv_output_size(x.shape[2 + axis], kernel[axis], stride[axis],
+                             2 * padding[axis] + (stride[axis] - 1) * ceil_mode, dilation[axis])
+        # NOTE: PyTorch's ceil_mode rule: the last window must start inside the input or the
+        # left padding, never in the right padding only. A window longer than the padded input
+        # is then allowed (it hangs over the end), as in PyTorch.
+        if ceil_mode and (o - 1) * stride[axis] >= x.shape[2 + axis] + padding[axis]:
+            o -= 1
+        if o < 1 or (span > size and not ceil_mode):
             raise ShapeError(
                 f"{op}: the window spans {span} pixels but the padded input is only {size} "
                 f"along {'height' if axis == 0 else 'width'} (input {tuple(x.shape)}, kernel "
-                f"{tuple(kernel)}, padding {tuple(padding)}). Use a smaller kernel.")
-        out.append(conv_output_size(x.shape[2 + axis], kernel[axis], stride[axis],
-                                    2 * padding[axis], dilation[axis]))
-    return tuple(out)
+                f"{tuple(kernel)}, padding {tuple(padding)}, ceil_mode {bool(ceil_mode)}), so "
+                "there is no output. Use a smaller kernel.")
+        out.append(o)
+        extra.append(max(0, (o - 1) * stride[axis] + span - size))
+    return tuple(out), tuple(extra)
 
 
 def _lowest(xp, dtype):
@@ -84,19 +93,23 @@ def match_layout(a, like):
     return out
 
 
-def _pad(x, padding, value):
-    ph, pw = padding
-    if not (ph or pw):
+def _pad(x, padding, value, extra=(0, 0)):
+    """Pad H and W by ``padding`` on both sides plus ``extra`` more at the bottom and right."""
+    (ph, pw), (eh, ew) = padding, extra
+    if not (ph or pw or eh or ew):
         return x
     n, c, h, w = x.shape
-    out = alloc_like_layout(x, (n, c, h + 2 * ph, w + 2 * pw), value)
+    out = alloc_like_layout(x, (n, c, h + 2 * ph + eh, w + 2 * pw + ew), value)
     out[:, :, ph:ph + h, pw:pw + w] = x
     return out
 
 
 def _unpad(g, padding, shape):
+    """The input's part of a padded gradient (padding and any ``ceil_mode`` extra dropped)."""
     ph, pw = padding
-    return g[:, :, ph:ph + shape[2], pw:pw + shape[3]] if (ph or pw) else g
+    if g.shape[2:] == tuple(shape[2:]):
+        return g
+    return g[:, :, ph:ph + shape[2], pw:pw + shape[3]]
 
 
 def _tiles(kernel, stride, padding, dilation, shape) -> bool:
@@ -106,17 +119,19 @@ def _tiles(kernel, stride, padding, dilation, shape) -> bool:
 
 
 class MaxPool2d(Function):
-    """Max over each window; backward routes the gradient to the window's first maximum."""
+    """Max over each window; backward routes the gradient to the window's first maximum.
+    ``ceil_mode`` (as PyTorch) adds a last, partial window where the floor formula drops it."""
 
     # NOTE: forward keeps only the running maximum (one ``maximum`` per kernel offset, NaN
     # propagating as in PyTorch); backward finds each window's first maximum again by equality,
     # scanning offsets in row-major order. Tracking argmax indices in forward was 10× slower.
     # A window holding NaN outputs NaN (as PyTorch) but passes no gradient (PyTorch sends it to
     # the NaN); use detect_anomaly() to find where the NaN came from.
-    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)):
+    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1),
+                ceil_mode=False):
         xp = get_array_module(x)
-        out_hw = _geometry(x, kernel, stride, padding, dilation, "MaxPool2d")
-        xpad = _pad(x, padding, _lowest(xp, x.dtype))
+        out_hw, extra = _geometry(x, kernel, stride, padding, dilation, "MaxPool2d", ceil_mode)
+        xpad = _pad(x, padding, _lowest(xp, x.dtype), extra)
         out = None
         for _, where in _offsets(kernel, stride, dilation, out_hw):
             if out is None:
@@ -152,22 +167,32 @@ class MaxPool2d(Function):
 
 class AvgPool2d(Function):
     """Mean over each window. ``count_include_pad`` (PyTorch's default True) divides by KH·KW;
-    False divides by the number of real (unpadded) pixels in the window."""
+    False divides by the number of real (unpadded) pixels in the window. ``ceil_mode`` (as
+    PyTorch) adds a last, partial window where the floor formula would drop it."""
 
-    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), count_include_pad=True):
+    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), count_include_pad=True,
+                ceil_mode=False):
         xp = get_array_module(x)
-        out_hw = _geometry(x, kernel, stride, padding, (1, 1), "AvgPool2d")
-        xpad = _pad(x, padding, 0)
+        out_hw, extra = _geometry(x, kernel, stride, padding, (1, 1), "AvgPool2d", ceil_mode)
+        xpad = _pad(x, padding, 0, extra)
         total = None
         for _, where in _offsets(kernel, stride, (1, 1), out_hw):
             if total is None:
                 total = xpad[where].copy(order="K")
             else:
                 total += xpad[where]
-        if count_include_pad or not (padding[0] or padding[1]):
+        if not any(extra) and (count_include_pad or not (padding[0] or padding[1])):
             scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
         else:
-            ones = _pad(xp.ones((1, 1) + x.shape[2:], dtype=x.dtype), padding, 0)
+            # NOTE: as PyTorch: count_include_pad counts the padding but never the cells that
+            # ceil_mode's last windows reach beyond it; otherwise only the real pixels count.
+            h, w = x.shape[2:]
+            inner = (h + 2 * padding[0], w + 2 * padding[1]) if count_include_pad else (h, w)
+            ones = xp.ones((1, 1) + inner, dtype=x.dtype)
+            if count_include_pad:
+                ones = _pad(ones, (0, 0), 0, extra)
+            else:
+                ones = _pad(ones, padding, 0, extra)
             count = sum(ones[where] for _, where in _offsets(kernel, stride, (1, 1), out_hw))
             scale = 1.0 / count
         self.scale, self.x_shape, self.xpad = scale, x.shape, xpad
