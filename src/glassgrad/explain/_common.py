@@ -21,6 +21,7 @@ _LOSS_NAMES = {
     "sse": "sse_loss", "half_sse": "sse_loss", "mse": "mse_loss", "l1": "l1_loss",
     "cross_entropy": "cross_entropy", "ce": "cross_entropy", "nll": "nll_loss",
     "bce": "binary_cross_entropy", "bce_with_logits": "binary_cross_entropy_with_logits",
+    "huber": "huber_loss", "smooth_l1": "smooth_l1_loss", "kl_div": "kl_div",
 }
 
 
@@ -28,7 +29,7 @@ def resolve_loss(loss):
     """``loss`` as a callable ``(output, target) -> scalar Tensor``, and its name.
 
     Accepts a name ("sse" = ½Σ(t − a)², "mse", "cross_entropy", "bce", "bce_with_logits",
-    "nll", "l1"), a loss module (``nn.SSELoss()``) or any callable.
+    "nll", "l1", "huber", "smooth_l1", "kl_div"), a loss module (``nn.SSELoss()``) or any callable.
     """
     from ..nn import functional as F
 
@@ -55,11 +56,18 @@ _LOSS_TEXT = {
                              "mean"),
     "binary_cross_entropy_with_logits": (
         "binary cross-entropy on σ(z) E = −[t log σ(z) + (1 − t) log(1 − σ(z))]", "mean"),
+    "huber_loss": ("Huber E = mean of ½(t − a)² where |t − a| ≤ δ, δ(|t − a| − ½δ) beyond "
+                   "(δ = 1 by default)", "mean"),
+    "smooth_l1_loss": ("smooth L1 E = mean of ½(t − a)²/β where |t − a| < β, |t − a| − ½β "
+                       "beyond (β = 1 by default)", "mean"),
+    "kl_div": ("KL divergence E = Σ t (log t − a) with a = log-probabilities (per element "
+               "mean)", "mean"),
 }
 _MODULE_LOSS = {"SSELoss": "sse_loss", "MSELoss": "mse_loss", "L1Loss": "l1_loss",
                 "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss",
                 "BCELoss": "binary_cross_entropy",
-                "BCEWithLogitsLoss": "binary_cross_entropy_with_logits"}
+                "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+                "HuberLoss": "huber_loss", "SmoothL1Loss": "smooth_l1_loss", "KLDivLoss": "kl_div"}
 
 
 def describe_loss(loss, loss_name: str) -> tuple[str, str | None]:

@@ -32,9 +32,13 @@ from .loss import (  # noqa: F401, E402
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
     SSELoss,
 )
 from .module import Module  # noqa: F401

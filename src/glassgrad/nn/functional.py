@@ -37,6 +37,12 @@ from .loss_functional import (  # noqa: F401
     nll_loss,
     sse_loss,
 )
+from .loss_functional_more import (  # noqa: F401
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    smooth_l1_loss,
+)
 
 
 # ---------------------------------------------------------------- activations

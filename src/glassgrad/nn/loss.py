@@ -10,11 +10,13 @@ from .module import Module
 
 
 class _Loss(Module):
+    _reductions = ("mean", "sum", "none")
+
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
-                             f"'none', got {reduction!r}.")
+        if reduction not in self._reductions:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{', '.join(map(repr, self._reductions))}, got {reduction!r}.")
         self.reduction = reduction
 
     def extra_repr(self):
@@ -44,6 +46,78 @@ class L1Loss(_Loss):
 
     def forward(self, input, target):
         return F.l1_loss(input, target, self.reduction)
+
+
+class HuberLoss(_Loss):
+    """Huber loss: ½(a − t)² where |a − t| ≤ δ, δ·(|a − t| − ½δ) beyond; ``delta`` δ > 0.
+    Robust to outliers (their gradient is capped at ±δ). See ``F.huber_loss``."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction)
+        if not delta > 0:
+            raise ValueError(f"HuberLoss: delta must be > 0, got {delta}.")
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}, delta={self.delta}"
+
+
+class SmoothL1Loss(_Loss):
+    """Smooth L1: ½(a − t)²/β where |a − t| < β, |a − t| − ½β beyond; ``beta`` β ≥ 0, and
+    β = 0 is L1Loss. Equals HuberLoss(delta=β)/β. See ``F.smooth_l1_loss``."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        if not beta >= 0:
+            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}.")
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}, beta={self.beta}"
+
+
+class KLDivLoss(_Loss):
+    """KL divergence Σ t·(log t − input), PyTorch's form: ``input`` holds LOG-probabilities
+    (``LogSoftmax`` output), ``target`` probabilities (log-probabilities if ``log_target``).
+    Keras's KLDivergence takes probabilities for both; here pass log p as the input.
+
+    Use ``reduction="batchmean"`` for the KL divergence per sample; the default "mean" divides
+    by every element (batch × classes) and warns, as PyTorch. See ``F.kl_div``.
+    """
+
+    _reductions = ("mean", "batchmean", "sum", "none")
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False):
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, self.reduction, self.log_target)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}, log_target={self.log_target}"
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood ½(log σ² + (a − t)²/σ²), called as
+    ``loss_fn(input, target, var)``; ``var`` clamped at ``eps``; ``full`` adds ½log 2π.
+    See ``F.gaussian_nll_loss``."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+    def extra_repr(self):
+        return f"full={self.full}, eps={self.eps}, reduction={self.reduction!r}"
 
 
 class BCELoss(_Loss):

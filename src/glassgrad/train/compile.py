@@ -4,10 +4,14 @@ Names are resolved here, for ``compile``, ``fit`` and the CLI's config files:
 
 * losses: ``"mse"``, ``"sse"``, ``"mae"``/``"l1"``, ``"bce"``/``"binary_crossentropy"``,
   ``"bce_with_logits"``, ``"cross_entropy"``/``"categorical_crossentropy"``/
-  ``"sparse_categorical_crossentropy"``, ``"nll"``, or any ``glassgrad.nn`` loss class name
-  (``"MSELoss"``); a loss instance or any callable ``loss(output, target) -> Tensor`` passes.
+  ``"sparse_categorical_crossentropy"``, ``"nll"``, ``"huber"``/``"huber_loss"``,
+  ``"smooth_l1"``, ``"kl_div"``/``"kld"``/``"kl_divergence"``/
+  ``"kullback_leibler_divergence"``, or any ``glassgrad.nn`` loss class name (``"MSELoss"``);
+  a loss instance or any callable ``loss(output, target) -> Tensor`` passes.
   NOTE: the cross-entropy names (Keras's included) take LOGITS, as PyTorch's CrossEntropyLoss
   (Keras's ``from_logits=True``): end the model with a Linear layer, not Softmax.
+  NOTE: the KL names build PyTorch's KLDivLoss, whose input is LOG-probabilities (end the
+  model with LogSoftmax), unlike Keras's KLDivergence, which takes probabilities.
 * optimizers: ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"`` or a
   ``glassgrad.optim`` class name, built on ``model.parameters()`` with the class defaults; an
   optimizer class is instantiated the same way; an optimizer instance passes.
@@ -24,7 +28,9 @@ LOSS_NAMES = {
     "bce_with_logits": "BCEWithLogitsLoss", "cross_entropy": "CrossEntropyLoss",
     "categorical_crossentropy": "CrossEntropyLoss",
     "sparse_categorical_crossentropy": "CrossEntropyLoss", "nll": "NLLLoss",
-    "huber": "HuberLoss",
+    "huber": "HuberLoss", "huber_loss": "HuberLoss", "smooth_l1": "SmoothL1Loss",
+    "kl_div": "KLDivLoss", "kld": "KLDivLoss", "kl_divergence": "KLDivLoss",
+    "kullback_leibler_divergence": "KLDivLoss",
 }
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
                    "adagrad": "Adagrad"}
@@ -92,8 +98,9 @@ def check_output_layer(model, loss) -> None:
     """Refuse a Softmax/Sigmoid output layer in front of a loss that applies its own.
 
     ``CrossEntropyLoss`` and ``BCEWithLogitsLoss`` take raw scores (logits); a probability layer
-    before them squashes twice and trains badly without any error. Checked for Sequential models,
-    whose last layer is known.
+    before them squashes twice and trains badly without any error. ``KLDivLoss`` takes
+    log-probabilities, so a Softmax/Sigmoid (probabilities) before it is refused too. Checked for
+    Sequential models, whose last layer is known.
     """
     from ..nn import Sequential
 
@@ -101,6 +108,11 @@ def check_output_layer(model, loss) -> None:
         return
     last, name = model[len(model) - 1], type(loss).__name__
     squash = type(last).__name__ in ("Softmax", "LogSoftmax", "Sigmoid")
+    if name == "KLDivLoss" and type(last).__name__ in ("Softmax", "Sigmoid"):
+        raise ValueError(
+            f"the model ends in {type(last).__name__} (probabilities) but KLDivLoss takes "
+            "LOG-probabilities as its input, as PyTorch's (Keras's KLDivergence takes "
+            "probabilities). End the model with LogSoftmax instead.")
     if squash and (is_logits_loss(loss) or ("crossentropy" in name.lower() and "bce" not in
                                             name.lower())):
         raise ValueError(
