@@ -275,3 +275,19 @@ def test_kl_div_after_softmax_is_refused():
         train.fit(model, nn.KLDivLoss("batchmean"), "sgd", (X, y), epochs=1, verbose=0)
     good = nn.Sequential(nn.Linear(2, 2), nn.LogSoftmax(dim=1))
     train.fit(good, nn.KLDivLoss("batchmean"), "sgd", (X, y), epochs=1, verbose=0)
+
+
+def test_kl_short_names_compile_to_the_per_sample_kl_and_the_class_name_to_torch_default():
+    import warnings
+
+    from glassgrad.train.compile import resolve_loss
+
+    for name in ("kl_div", "kld", "kullback_leibler_divergence"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # batchmean: no "mean" warning
+            loss = resolve_loss(name)
+        q = np.array([[0.2, 0.8], [0.5, 0.5]])
+        logp = np.log(np.array([[0.4, 0.6], [0.9, 0.1]]))
+        expected = np.sum(q * (np.log(q) - logp)) / 2  # Σ KL per sample / N (Keras's KLD)
+        assert loss(gg.tensor(logp, dtype=np.float64), q).item() == pytest.approx(expected)
+    assert resolve_loss("KLDivLoss").reduction == "mean"

@@ -55,6 +55,10 @@ def resolve_loss(loss, **kwargs):
         if not (isinstance(cls, type) and name.endswith("Loss")):
             allowed = sorted(set(LOSS_NAMES) | set(LOSS_NAMES.values()))
             raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(allowed)}.")
+        if name == "KLDivLoss" and loss.lower() in LOSS_NAMES:
+            # NOTE: the short names mean the true KL divergence per sample (Keras's
+            # KLDivergence), "batchmean"; the class name keeps PyTorch's "mean" default.
+            kwargs = {"reduction": "batchmean", **kwargs}
         return cls(**kwargs)
     if isinstance(loss, type):
         return loss(**kwargs)
