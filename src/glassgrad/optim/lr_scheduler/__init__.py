@@ -13,13 +13,13 @@ groups' initial learning rates.
 
 Modules: ``base`` (LRScheduler), ``decay`` (Lambda, Multiplicative, Step, MultiStep,
 Exponential, InverseTime, CosineAnnealing, Polynomial), ``compose`` (Linear, Constant,
-Sequential, Chained), ``cyclic`` (Cyclic, OneCycle, CosineAnnealingWarmRestarts), ``plateau``
-(ReduceLROnPlateau). Every class is importable from here, as in PyTorch.
+Sequential, Chained), ``cyclic`` (Cyclic, CosineAnnealingWarmRestarts), ``onecycle``
+(OneCycle), ``plateau`` (ReduceLROnPlateau). Every class is importable from here, as in PyTorch.
 """
 
 from .base import LRScheduler
 from .compose import ChainedScheduler, ConstantLR, LinearLR, SequentialLR
-from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from .cyclic import CosineAnnealingWarmRestarts, CyclicLR
 from .decay import (
     CosineAnnealingLR,
     ExponentialLR,
@@ -30,6 +30,7 @@ from .decay import (
     PolynomialLR,
     StepLR,
 )
+from .onecycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
