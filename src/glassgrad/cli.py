@@ -29,7 +29,9 @@ config format (TOML; every key optional, missing ones take the default's value):
   [optimizer] name = SGD | Adam | AdamW | RMSprop | Adagrad, plus lr, momentum, betas ...
   [callbacks.early_stopping]       monitor, patience, min_delta, mode, restore_best_weights
   [callbacks.reduce_lr_on_plateau] monitor, factor, patience, min_lr
-  [callbacks.lr_scheduler]         name = StepLR | ExponentialLR | ..., and its arguments
+  [callbacks.lr_scheduler]         name = StepLR | ExponentialLR | CosineAnnealingLR |
+                                   OneCycleLR | CyclicLR | ..., and its arguments;
+                                   per_batch (default true for OneCycleLR and CyclicLR)
   [callbacks.terminate_on_nan]
 
 run folder: config.toml, history.csv, history.json, weights.npz (state_dict, numpy .npz),

@@ -9,18 +9,30 @@ from .adam import Adam, AdamW
 from .adaptive import Adagrad, RMSprop
 from .clip import clip_grad_norm_, clip_grad_value_
 from .lr_scheduler import (
+    ChainedScheduler,
+    ConstantLR,
     CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
     ExponentialLR,
     InverseTimeLR,
     LambdaLR,
+    LinearLR,
     LRScheduler,
+    MultiplicativeLR,
     MultiStepLR,
+    OneCycleLR,
+    PolynomialLR,
     ReduceLROnPlateau,
+    SequentialLR,
     StepLR,
 )
 from .optimizer import Optimizer
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler",
-           "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "InverseTimeLR",
-           "CosineAnnealingLR", "ReduceLROnPlateau", "clip_grad_norm_", "clip_grad_value_"]
+           "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
+           "ExponentialLR", "InverseTimeLR", "CosineAnnealingLR", "PolynomialLR", "LinearLR",
+           "ConstantLR", "SequentialLR", "ChainedScheduler", "CyclicLR", "OneCycleLR",
+           "CosineAnnealingWarmRestarts", "ReduceLROnPlateau", "clip_grad_norm_",
+           "clip_grad_value_"]

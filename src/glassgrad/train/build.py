@@ -184,7 +184,10 @@ def build_optimizer(cfg: dict, model):
     return _call(cls_name, cls, "optimizer", params=model.parameters(), **params)
 
 
-def build_callbacks(cfg: dict, optimizer, has_val: bool):
+def build_callbacks(cfg: dict, optimizer, has_val: bool, epochs: int | None = None,
+                    steps_per_epoch: int | None = None):
+    """The callbacks of ``cfg`` (the ``[callbacks]`` tables). ``epochs`` and
+    ``steps_per_epoch`` (batches per epoch) complete a OneCycleLR that gives neither."""
     from .. import optim
     from .callbacks import SchedulerCallback, TerminateOnNaN
     from .checkpoint import EarlyStopping
@@ -205,18 +208,37 @@ def build_callbacks(cfg: dict, optimizer, has_val: bool):
                           "callbacks.reduce_lr_on_plateau", optimizer=optimizer, **table)
             out.append(SchedulerCallback(sched, monitor=monitor))
         elif name == "lr_scheduler":
-            sname = table.pop("name", None)
-            cls = getattr(optim.lr_scheduler, str(sname), None)
-            if not (isinstance(cls, type) and issubclass(cls, optim.LRScheduler)) or \
-                    sname in ("LRScheduler", "ReduceLROnPlateau", "LambdaLR"):
-                raise ConfigError(f"callbacks.lr_scheduler.name = {sname!r}; choose one of "
-                                  "StepLR, MultiStepLR, ExponentialLR, InverseTimeLR, "
-                                  "CosineAnnealingLR.")
-            out.append(SchedulerCallback(_call(sname, cls, "callbacks.lr_scheduler",
-                                               optimizer=optimizer, **table)))
+            out.append(_lr_scheduler(table, optimizer, epochs, steps_per_epoch))
         elif name == "terminate_on_nan":
             out.append(TerminateOnNaN())
     return out
+
+
+# schedulers [callbacks.lr_scheduler] can name (the others need functions, schedulers or a metric)
+SCHEDULER_NAMES = ("StepLR", "MultiStepLR", "ExponentialLR", "InverseTimeLR", "CosineAnnealingLR",
+                   "PolynomialLR", "LinearLR", "ConstantLR", "CosineAnnealingWarmRestarts",
+                   "CyclicLR", "OneCycleLR")
+PER_BATCH_SCHEDULERS = ("CyclicLR", "OneCycleLR")  # stepped after every batch by default
+
+
+def _lr_scheduler(table: dict, optimizer, epochs, steps_per_epoch):
+    from .. import optim
+    from .callbacks import SchedulerCallback
+
+    sname = table.pop("name", None)
+    if sname not in SCHEDULER_NAMES:
+        raise ConfigError(f"callbacks.lr_scheduler.name = {sname!r}; choose one of "
+                          f"{', '.join(SCHEDULER_NAMES)}.")
+    per_batch = table.pop("per_batch", sname in PER_BATCH_SCHEDULERS)
+    if not isinstance(per_batch, bool):
+        raise ConfigError(f"callbacks.lr_scheduler.per_batch = {per_batch!r}; use true (step "
+                          "after every batch) or false (after every epoch).")
+    if sname == "OneCycleLR" and epochs and steps_per_epoch and not \
+            {"total_steps", "epochs", "steps_per_epoch"} & set(table):
+        table.update(epochs=epochs, steps_per_epoch=steps_per_epoch if per_batch else 1)
+    sched = _call(sname, getattr(optim.lr_scheduler, sname), "callbacks.lr_scheduler",
+                  optimizer=optimizer, **table)
+    return SchedulerCallback(sched, per_batch=per_batch)
 
 
 def _check_monitor(name, monitor, has_val):

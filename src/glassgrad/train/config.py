@@ -64,6 +64,7 @@ patience = 20               # other keys: min_delta, mode, baseline, start_from_
                             # restore_best_weights (default true)
 # [callbacks.reduce_lr_on_plateau]   factor = 0.5, patience = 5, monitor = "val_loss"
 # [callbacks.lr_scheduler]           name = "StepLR", step_size = 30, gamma = 0.1
+#     or name = "OneCycleLR", max_lr = 0.1 (stepped per batch; epochs x batches filled in)
 # [callbacks.terminate_on_nan]
 '''
 

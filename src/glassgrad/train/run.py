@@ -15,6 +15,7 @@ The run folder holds:
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -106,7 +107,9 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
                           f"classes; set it to {int(y.max()) + 1} for {type(loss).__name__}.")
     optimizer = build_optimizer(config["optimizer"], model)
     has_val = "val" in parts
-    callbacks = build_callbacks(config["callbacks"], optimizer, has_val)
+    batches = math.ceil(len(parts["train"][0]) / tcfg["batch_size"])  # per epoch
+    callbacks = build_callbacks(config["callbacks"], optimizer, has_val,
+                                epochs=tcfg["epochs"], steps_per_epoch=batches)
 
     with open(os.path.join(out_dir, "config.toml"), "w") as f:
         f.write(dump_toml(config))
