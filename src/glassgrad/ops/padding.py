@@ -47,8 +47,8 @@ def check_pad(shape: tuple, pad, mode: str, value, op: str = "pad") -> list:
         raise TypeError(f"{op}: pad must be a tuple of ints, got {pad!r}.")
     ndim, k = len(shape), len(pad) // 2
     if len(pad) % 2:
-        raise ValueError(f"{op}: pad must hold (before, after) pairs, an even number of widths; "
-                         f"got {len(pad)}: {pad}.")
+        raise ValueError(f"{op}: expected an even number of widths ((before, after) pairs from "
+                         f"the last dim), got {len(pad)}: {pad}.")
     if k > ndim:
         raise ShapeError(f"{op}: {len(pad)} widths pad {k} dims but the input has only {ndim} "
                          f"(shape {shape}); give at most {2 * ndim} widths.")
@@ -63,12 +63,12 @@ def check_pad(shape: tuple, pad, mode: str, value, op: str = "pad") -> list:
     out = []
     for d in range(k):
         axis, (lo, hi) = ndim - 1 - d, (int(pad[2 * d]), int(pad[2 * d + 1]))
-        _check_dim(shape, axis, lo, hi, mode, op)
+        _check_dim(shape, axis, lo, hi, mode, op, k)
         out.append((axis, lo, hi))
     return out
 
 
-def _check_dim(shape, axis, lo, hi, mode, op):
+def _check_dim(shape, axis, lo, hi, mode, op, k):
     n = shape[axis]
     where = f"(lo, hi) = ({lo}, {hi}) for dim {axis} of size {n} (input shape {shape})"
     crop = n + min(lo, 0) + min(hi, 0)
@@ -78,8 +78,10 @@ def _check_dim(shape, axis, lo, hi, mode, op):
         raise ShapeError(f"{op}: mode='reflect' needs each width < the size of the dim it pads "
                          f"(the mirror does not repeat the edge): {where}. Use smaller widths, "
                          "or mode='replicate'.")
-    if mode in ("reflect", "replicate") and n + lo + hi < 1:
-        raise ShapeError(f"{op}: mode={mode!r} would leave an empty dim: {where}.")
+    # NOTE: PyTorch refuses an empty result when it pads one dim, allows it for 2 or 3 dims
+    if mode in ("reflect", "replicate") and n + lo + hi < (1 if k == 1 else 0):
+        raise ShapeError(f"{op}: mode={mode!r} would leave "
+                         f"{'an empty' if k == 1 else 'a negative-size'} dim: {where}.")
     if mode == "circular":
         if n + lo + hi < 0:
             raise ShapeError(f"{op}: negative widths crop more than the dim holds: {where}.")
