@@ -11,7 +11,7 @@ from collections import namedtuple
 from .backend import get_array_module
 from .errors import ShapeError
 from .ops import elementwise as E
-from .ops import linalg, loss, movement, reduce
+from .ops import linalg, loss, movement, padding, reduce
 from .tensor import Tensor, _axis, _operand
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -227,19 +227,26 @@ def chunk(x, chunks, dim=0):
     return split(x, -(-n // chunks), dim)
 
 
-def pad(x, pad, mode="constant", value=0.0):
-    """PyTorch-style padding: ``pad`` lists (before, after) pairs starting from the LAST dim."""
+def pad(x, pad, mode="constant", value=None):
+    """Pad ``x`` as PyTorch's ``F.pad``: ``pad`` lists (before, after) widths starting from the
+    LAST dim, e.g. (left, right, top, bottom) for an image.
+
+    Modes: "constant" (``value``, default 0; any of the last ≤ ndim dims), and "reflect"
+    (mirror, edge not repeated; widths < the dim's size), "replicate" (repeat the edge) and
+    "circular" (wrap around; widths ≤ the dim's size), which pad the last 1, 2 or 3 dims of a
+    (C, ...) or (N, C, ...) input. Negative widths crop. Gradients of the copied border values
+    flow back into the input positions they came from.
+
+    Shapes: (..., W) -> (..., W + left + right), and so on for each padded dim.
+    """
+    widths = padding.check_pad(tuple(x.shape), pad, mode, value)
     if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}.")
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of widths for at most {x.ndim} dims, "
-                         f"got {tuple(pad)}.")
-    if builtin_min(pad, default=0) < 0:
-        raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}.")
-    widths = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return movement.Pad.apply(x, widths=tuple(widths), value=value)
+        widths = tuple(w for w in widths if w[1] or w[2])
+        return padding.PadModes.apply(x, widths=widths, mode=mode) if widths else x
+    crop, np_widths = padding.constant_parts(x.ndim, tuple(x.shape), widths)
+    if crop is not None:  # negative widths: crop first (a slice), as PyTorch
+        x = x[crop]
+    return movement.Pad.apply(x, widths=np_widths, value=0.0 if value is None else value)
 
 
 def one_hot(indices, num_classes):
@@ -250,4 +257,4 @@ def one_hot(indices, num_classes):
 
 import builtins as _builtins  # noqa: E402  (sum/min/max above shadow the builtins)
 
-builtin_sum, builtin_min = _builtins.sum, _builtins.min
+builtin_sum = _builtins.sum

@@ -110,5 +110,46 @@ def test_adaptive_avg_pool_gradcheck(dims, data, seed):
     check(f"adaptive_avg_pool{dims}d", fn, [x])
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@SETTINGS
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_pad_modes_gradcheck(mode, data, seed):
+    """F.pad's copying modes on drawn ranks (batched or not), sizes and widths (negative ones
+    crop) within PyTorch's limits: forward as torch, gradients as finite differences."""
+    rng = np.random.default_rng(seed)
+    k = data.draw(st.integers(1, 3))  # padded dims
+    sizes = tuple(data.draw(st.integers(2, 4)) for _ in range(k))
+    lead = (data.draw(small),) * data.draw(st.integers(1, 2))  # (C,) or (N, C)
+    pad = []
+    # NOTE: no negative circular widths here: beyond its limits torch may return garbage
+    # memory instead of raising (tests/nn/test_padding_modes.py covers them against torch).
+    low = 0 if mode == "circular" else -1
+    for n in reversed(sizes):
+        top = {"reflect": n - 1, "circular": n, "replicate": 4}[mode]  # PyTorch's limits
+        pad += [data.draw(st.integers(low, top)), data.draw(st.integers(low, top))]
+    x = x64(rng, lead + sizes)
+    try:
+        want = TF.pad(torch_t(x), pad, mode=mode)
+    except RuntimeError:  # beyond PyTorch's limits (an empty dim, say): not a target
+        assume(False)
+    close(F.pad(x, pad, mode), want)
+    check("pad_modes", lambda t: F.pad(t, pad, mode), [x])
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+@SETTINGS
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_adaptive_max_pool_gradcheck(dims, data, seed):
+    rng = np.random.default_rng(seed)
+    sizes = tuple(data.draw(st.integers(1, 6)) for _ in range(dims))
+    out = tuple(data.draw(st.integers(1, sz + 2)) for sz in sizes)  # > size repeats pixels
+    x = distinct64(rng, (data.draw(small), data.draw(small), *sizes))
+    fn = F.adaptive_max_pool1d if dims == 1 else F.adaptive_max_pool2d
+    tfn = TF.adaptive_max_pool1d if dims == 1 else TF.adaptive_max_pool2d
+    size = out[0] if dims == 1 else out
+    close(fn(x, size), tfn(torch_t(x), size))
+    check(f"adaptive_max_pool{dims}d", lambda t: fn(t, size), [x])
+
+
 def test_torch_reference_is_float64():
     assert torch_t(x64(np.random.default_rng(0), (2,))).dtype == torch.float64

@@ -32,7 +32,7 @@ OP_TARGETS = {
     # convolution, pooling (test_io_props_grad_conv.py), recurrent, embedding (..._seq.py)
     "Conv2d": "conv2d", "MaxPool2d": "max_pool2d", "AvgPool2d": "avg_pool2d",
     "RNNSequence": "rnn_tanh", "LSTMSequence": "lstm", "GRUSequence": "gru",
-    "Embedding": "embedding",
+    "Embedding": "embedding", "PadModes": "pad_modes",
 }
 
 # the targets each property module defines (count names, "gradcheck:" left off)
@@ -43,7 +43,7 @@ TARGETS = (
     | {f"{n}(params)" for n in ("elu", "gelu_tanh", "softplus", "hardtanh")}
     | {"cast", "to_device"} | {f"nondiff:{n}" for n in nn_props.NONDIFF}
     | {f"conv{d}d" for d in (1, 2)} | {f"{k}_pool{d}d" for k in ("max", "avg") for d in (1, 2)}
-    | {"rnn_tanh", "rnn_relu", "lstm", "gru", "embedding"}
+    | {"rnn_tanh", "rnn_relu", "lstm", "gru", "embedding", "pad_modes"}
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 
+from .. import functional as F
 from ..autograd import no_grad
 from ..creation import empty
 from ..errors import ShapeError
@@ -14,6 +15,8 @@ from . import conv_functional as CF
 from . import init
 from .module import Module
 from .parameter import Parameter
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
@@ -31,9 +34,9 @@ class _ConvNd(Module):
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups}).")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got "
-                             f"{padding_mode!r}.")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {', '.join(_PADDING_MODES)}, "
+                             f"got {padding_mode!r}.")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.groups = int(groups)
         self.kernel_size = CF._tuple(kernel_size, n, f"{name}: kernel_size")
@@ -75,8 +78,15 @@ class _ConvNd(Module):
             raise ShapeError(f"{self!r} expected {self.in_channels} input channels, got "
                              f"{x.shape[1]} (input shape {tuple(x.shape)}). Check in_channels "
                              "or the previous layer's out_channels.")
+        padding = self.padding
         try:
-            return type(self)._fn(x, self.weight, self.bias, self.stride, self.padding,
+            if self.padding_mode != "zeros":
+                # NOTE: as PyTorch: pad in that mode with F.pad, then convolve without padding.
+                pads = CF.resolve_padding(padding, self.kernel_size, self.dilation, self.stride,
+                                          type(self).__name__)
+                x = F.pad(x, [w for lo_hi in reversed(pads) for w in lo_hi], self.padding_mode)
+                padding = 0
+            return type(self)._fn(x, self.weight, self.bias, self.stride, padding,
                                   self.dilation, self.groups)
         except ShapeError as err:  # name the layer, not just the op
             raise ShapeError(f"{self!r}: {err}") from None
@@ -90,7 +100,8 @@ class _ConvNd(Module):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        s += "" if self.bias is not None else ", bias=False"
+        return s + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
 
 
 class Conv2d(_ConvNd):
@@ -102,6 +113,8 @@ class Conv2d(_ConvNd):
         padding: int, (h, w), "valid" (none) or "same" (keeps H×W; stride 1 only).
         groups: split channels into groups convolved separately (in_channels = groups: depthwise).
         bias: learn one bias per output channel.
+        padding_mode: what the padding holds: "zeros" (default), "reflect", "replicate" or
+            "circular" (as PyTorch: the input is padded with ``F.pad`` in that mode first).
     Shapes: input (N, C, H, W) -> (N, O, OH, OW), OH = ⌊(H + 2p − d(KH − 1) − 1)/s⌋ + 1.
     weight (O, C/groups, KH, KW) and bias (O,), as PyTorch's, so state dicts carry over.
     """

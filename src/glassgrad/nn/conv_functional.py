@@ -12,10 +12,12 @@ from ..backend import get_array_module
 from ..errors import ShapeError
 from ..ops import conv as conv_ops
 from ..ops import pool as pool_ops
+from ..ops import pool_indices
 from ..tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
-           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "global_avg_pool2d", "conv_output_shape",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "global_avg_pool2d", "conv_output_shape",
            "resolve_padding"]
 
 
@@ -108,15 +110,22 @@ def _pool_args(kernel_size, stride, padding, n, op):
     return kernel, stride, _tuple(padding, n, f"{op}: padding")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
     """Max over KH×KW windows (stride defaults to the kernel size), padding with −∞.
     Shapes: (N, C, H, W) -> (N, C, OH, OW). The gradient goes to each window's first maximum.
     ``ceil_mode``: OH = ⌈…/s⌉ + 1 instead of ⌊…/s⌋ + 1, keeping a last partial window (as
-    PyTorch, a window may not start in the right padding)."""
+    PyTorch, a window may not start in the right padding). ``return_indices``: also return
+    where each maximum came from, int64 (N, C, OH, OW) flat indices h·W + w per channel."""
     kernel, stride, padding = _pool_args(kernel_size, stride, padding, 2, "max_pool2d")
-    return pool_ops.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
-                                    dilation=_tuple(dilation, 2, "max_pool2d: dilation"),
-                                    ceil_mode=bool(ceil_mode))
+    dilation = _tuple(dilation, 2, "max_pool2d: dilation")
+    out = pool_ops.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                   dilation=dilation, ceil_mode=bool(ceil_mode))
+    if not return_indices:
+        return out
+    index = pool_indices.max_pool2d_indices(input.data, out.data, kernel, stride, padding,
+                                            dilation, bool(ceil_mode))
+    return out, Tensor._make(index, None)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -130,14 +139,17 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                                     ceil_mode=bool(ceil_mode))
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over windows of length K: (N, C, L) -> (N, C, OL)."""
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over windows of length K: (N, C, L) -> (N, C, OL); with ``return_indices`` also the
+    int64 (N, C, OL) position in L of each maximum."""
     _check_3d(input, "max_pool1d")
     kernel, stride, padding = _pool_args(kernel_size, stride, padding, 1, "max_pool1d")
-    y = pool_ops.MaxPool2d.apply(input.unsqueeze(2), kernel=(1,) + kernel, stride=(1,) + stride,
-                                 padding=(0,) + padding,
-                                 dilation=(1,) + _tuple(dilation, 1, "max_pool1d: dilation"),
-                                 ceil_mode=bool(ceil_mode))
+    y = max_pool2d(input.unsqueeze(2), (1,) + kernel, (1,) + stride, (0,) + padding,
+                   (1,) + _tuple(dilation, 1, "max_pool1d: dilation"), ceil_mode,
+                   return_indices)
+    if return_indices:  # on a height-1 image h·W + w is the position in L
+        return y[0].squeeze(2), y[1].squeeze(2)
     return y.squeeze(2)
 
 
@@ -155,8 +167,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def _adaptive_matrix(xp, size, out, dtype):
     """(out, size) averaging matrix: row i averages [⌊i·size/out⌋, ⌈(i+1)·size/out⌉)."""
     m = xp.zeros((out, size), dtype=dtype)
-    for i in range(out):  # NOTE: a loop over output rows builds a constant, not per pixel work
-        lo, hi = (i * size) // out, -((-(i + 1) * size) // out)
+    # NOTE: a loop over output rows builds a constant, not per pixel work
+    for i, (lo, hi) in enumerate(pool_indices.adaptive_bounds(size, out)):
         m[i, lo:hi] = 1.0 / (hi - lo)
     return m
 
@@ -182,12 +194,12 @@ def adaptive_avg_pool2d(input, output_size):
     return Tensor(ph, dtype=input.dtype) @ (input @ Tensor(pw, dtype=input.dtype))
 
 
-def _tuple_or_none(size):
+def _tuple_or_none(size, op="adaptive_avg_pool2d"):
     if isinstance(size, int) or size is None:
         return (size, size)
     size = tuple(size)
     if len(size) != 2:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {size}.")
+        raise ValueError(f"{op}: output_size must be an int or a pair, got {size}.")
     return size
 
 
@@ -195,6 +207,46 @@ def adaptive_avg_pool1d(input, output_size):
     """(N, C, L) -> (N, C, output_size) by PyTorch's adaptive window rule."""
     _check_3d(input, "adaptive_avg_pool1d")
     return adaptive_avg_pool2d(input.unsqueeze(2), (1, int(output_size))).squeeze(2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size with PyTorch's windows (output i covers
+    [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉), likewise for W): (N, C, H, W) or (C, H, W) -> (…, OH, OW);
+    ``output_size`` an int or a pair (None keeps that size). The gradient goes to each window's
+    first maximum; ``return_indices`` also returns those positions, int64 flat h·W + w."""
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"adaptive_max_pool2d: expected a 4-D (N, C, H, W) or 3-D (C, H, W) "
+                         f"input, got shape {tuple(input.shape)}.")
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    n, c, h, w = x.shape
+    out_hw = tuple(size if o is None else int(o)
+                   for size, o in zip((h, w), _tuple_or_none(output_size, "adaptive_max_pool2d")))
+    if min(out_hw) < 1 or min(h, w) < 1:
+        raise ValueError(f"adaptive_max_pool2d: output_size and the input's H, W must be "
+                         f"positive, got output_size={output_size} for input shape "
+                         f"{tuple(input.shape)}.")
+    index = pool_indices.adaptive_max_indices(x.data, out_hw)
+    xp = get_array_module(index)
+    # NOTE: the values are a gather at the indices (GetItem: its backward scatter-adds), so
+    # the gradient reaches each window's first maximum without an op of its own.
+    starts = (xp.arange(n * c, dtype=xp.int64) * (h * w)).reshape(n, c, 1, 1)
+    out = x.reshape(-1)[starts + index]
+    if input.ndim == 3:
+        out, index = out.squeeze(0), index[0]
+    return (out, Tensor._make(index, None)) if return_indices else out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """(N, C, L) or (C, L) -> (…, output_size) by PyTorch's adaptive windows; see
+    ``adaptive_max_pool2d``. Indices are positions in L."""
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"adaptive_max_pool1d: expected a 3-D (N, C, L) or 2-D (C, L) input, "
+                         f"got shape {tuple(input.shape)}.")
+    (size,) = _tuple(output_size, 1, "adaptive_max_pool1d: output_size")
+    y = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices)
+    if return_indices:
+        return y[0].squeeze(-2), y[1].squeeze(-2)
+    return y.squeeze(-2)
 
 
 def global_avg_pool2d(input):

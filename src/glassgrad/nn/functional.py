@@ -18,6 +18,8 @@ from ..tensor import Tensor
 from .conv_functional import (  # noqa: F401  (convolution and pooling)
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     conv1d,

@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d and GlobalAvgPool2d."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d and
+GlobalAvgPool2d."""
 
 from __future__ import annotations
 
@@ -46,16 +47,21 @@ class _Pool(_Named):
 class MaxPool2d(_Pool):
     """Max over KH×KW windows (stride defaults to the kernel): (N, C, H, W) -> (N, C, OH, OW).
     Backward sends each window's gradient to its first maximum, as PyTorch. ``ceil_mode``
-    (keyword only: PyTorch's 5th positional is return_indices) keeps a last partial window."""
+    keeps a last partial window; ``return_indices`` makes the layer return (output, indices),
+    indices int64 flat positions h·W + w of each maximum in its channel (PyTorch's order)."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *,
-                 ceil_mode: bool = False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False):
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = CF._tuple(dilation, self._dims, "MaxPool: dilation")
+        self.return_indices = bool(return_indices)
 
     def forward(self, x):
         return CF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                             self.ceil_mode)
+                             self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + (", return_indices=True" if self.return_indices else "")
 
 
 class MaxPool1d(MaxPool2d):
@@ -65,7 +71,7 @@ class MaxPool1d(MaxPool2d):
 
     def forward(self, x):
         return CF.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                             self.ceil_mode)
+                             self.ceil_mode, self.return_indices)
 
 
 class AvgPool2d(_Pool):
@@ -113,6 +119,29 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
 
     def forward(self, x):
         return CF.adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveMaxPool2d(_Named):
+    """Max to a fixed (OH, OW) whatever the input size (PyTorch's windows): (N, C, H, W) or
+    (C, H, W) -> (…, OH, OW); None in ``output_size`` keeps that size. ``return_indices``:
+    return (output, indices), indices int64 flat h·W + w of each maximum."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, bool(return_indices)
+
+    def forward(self, x):
+        return CF.adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """(N, C, L) or (C, L) -> (…, output_size)."""
+
+    def forward(self, x):
+        return CF.adaptive_max_pool1d(x, self.output_size, self.return_indices)
 
 
 class GlobalAvgPool2d(_Named):

@@ -25,6 +25,7 @@ it computes and why it is fused.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -76,6 +77,10 @@ class RNNBase(Module):
                              f"must be positive, got {input_size}, {hidden_size}, {num_layers}.")
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}.")
+        if dropout > 0 and num_layers == 1:  # PyTorch's warning, word for word
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=3)
         self.mode, self.input_size, self.hidden_size = mode, int(input_size), int(hidden_size)
         self.num_layers, self.bias, self.batch_first = int(num_layers), bool(bias), batch_first
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)

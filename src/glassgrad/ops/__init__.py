@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     linalg,
     loss,
     movement,
+    padding,
     pool,
     recurrent,
     reduce,
