@@ -126,8 +126,8 @@ class Function:
 
     def needs_grad(self, i: int) -> bool:
         """Whether input ``i`` wants a gradient: lets backward skip work nobody needs."""
-        x = self.inputs[i]
-        return isinstance(x, Tensor) and x.requires_grad
+        # NOTE: constants (arrays, Python scalars) have no requires_grad; one C call.
+        return getattr(self.inputs[i], "requires_grad", False)
 
     @classmethod
     def apply(cls, *inputs, **params):

@@ -90,24 +90,23 @@ def add_rows(y, row) -> None:
 
 
 def scalars(like, *values) -> tuple:
-    """``values`` as cached, read-only 0-d arrays of ``like``'s float dtype and device (the
-    values themselves for other dtypes): the constants of an op's formula, ``1 - p`` etc.
+    """``values`` as cached, read-only 0-d arrays of ``like``'s dtype when ``like`` is a NumPy
+    float array; the values themselves otherwise (CuPy passes Python scalars to its kernels).
 
     NOTE: same bits as the Python numbers (NEP 50 casts a Python scalar operand to the array's
     dtype anyway), but NumPy takes its same-dtype fast path: ~0.4 us less per call, and a
     small model's step has a dozen such calls.
     """
-    key = (values, like.dtype, type(like))
+    key = (values, like.dtype)
     c = _SCALARS.get(key)
     if c is None:
-        if like.dtype.kind != "f":
+        if type(like) is not np.ndarray or like.dtype.kind != "f":
             return values
-        xp = get_array_module(like)
-        c = tuple(xp.asarray(v, dtype=like.dtype) for v in values)
+        c = _SCALARS[key] = tuple(np.array(v, dtype=like.dtype) for v in values)
         for a in c:
-            if type(a) is np.ndarray:
-                a.flags.writeable = False
-        _SCALARS[key] = c
+            a.flags.writeable = False
+    elif type(like) is not np.ndarray:
+        return values
     return c
 
 

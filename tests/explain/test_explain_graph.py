@@ -94,3 +94,41 @@ def test_parameter_names_from_model_and_vector_nodes():
     assert "weight" in names and "bias" in names
     np.testing.assert_allclose(g["weight"].grad, np.full((2, 3), 4.0))
     assert g[names[0]].op in ("const", "leaf")
+
+
+def test_a_fused_linear_activation_node_shows_as_its_two_ops_exactly_as_unfused():
+    # Sequential runs Linear+Tanh and Linear+Sigmoid as fused nodes (ops/fused.py); the graph
+    # shows them as Linear and activation nodes, z included, equal to the graph of the same
+    # model run unfused (a forward hook on a layer keeps Sequential from fusing it).
+    import glassgrad as gg
+    from glassgrad import explain, nn
+
+    gg.set_default_dtype(gg.float64)
+    net = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2), nn.ReLU(),
+                        nn.Linear(2, 1), nn.Sigmoid())
+    x = gg.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]])
+    y = gg.tensor([[1.0], [0.0]])
+
+    def graph_of(hooked):
+        handles = [m.register_forward_hook(lambda *a: None) for m in net] if hooked else []
+        out = net(x)
+        kinds = [type(out.grad_fn).__name__]
+        loss = nn.functional.binary_cross_entropy(out, y)
+        for h in handles:
+            h.remove()
+        return explain.graph(loss, names={"x": x, "E": loss}, model=net), kinds
+
+    fused, fused_kind = graph_of(False)
+    plain, plain_kind = graph_of(True)
+    assert fused_kind == ["LinearSigmoid"] and plain_kind == ["Sigmoid"]
+    assert [n.op for n in fused.nodes] == [n.op for n in plain.nodes]
+    assert [n.op for n in fused.nodes].count("Linear") == 3
+    for a, b in zip(fused.records(), plain.records()):
+        assert a["name"] == b["name"] and a["inputs"] == b["inputs"]
+        np.testing.assert_array_equal(a["value"], b["value"])
+        assert (a["grad"] is None) == (b["grad"] is None)
+        if a["grad"] is not None:
+            np.testing.assert_array_equal(a["grad"], b["grad"])
+        assert a["local"].keys() == b["local"].keys()
+        for k in a["local"]:
+            np.testing.assert_array_equal(a["local"][k], b["local"][k])

@@ -4,7 +4,7 @@ analytic gradient matches float64 central differences (glassgrad.gradcheck)."""
 import numpy as np
 import pytest
 from _io_fuzz_counts import count
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
@@ -119,6 +119,29 @@ def test_linear_gradcheck(lead, io, bias, seed):
         _check("linear", gg.linear, x, w, _x(rng, (io[1],)))
     else:
         _check("linear", lambda x, w: gg.linear(x, w), x, w)
+
+
+@SETTINGS
+@given(lead=array_shapes(min_dims=0, max_dims=2, max_side=3), io=st.tuples(
+    st.integers(1, 4), st.integers(1, 4)), bias=st.booleans(),
+    act=st.sampled_from(["Tanh", "Sigmoid", "ReLU"]), seed=st.integers(0, 2**16))
+def test_linear_then_activation_as_sequential_fuses_them_gradcheck(lead, io, bias, act, seed):
+    rng = np.random.default_rng(seed)
+    x, w = _x(rng, (*lead, io[0])), _x(rng, (io[1], io[0]))
+    extra = [_x(rng, (io[1],))] if bias else []
+    z = x.data @ w.data.T + (extra[0].data if bias else 0)
+    assume(act != "ReLU" or np.abs(z).min() > 1e-3)  # finite differences across the kink
+
+    def fn(x, w, *b):
+        layer = gg.nn.Linear(io[0], io[1], bias=bias, dtype=np.float64)
+        layer._parameters["weight"] = w
+        if bias:
+            layer._parameters["bias"] = b[0]
+        out = gg.nn.Sequential(layer, getattr(gg.nn, act)())(x)
+        assert not out.requires_grad or type(out.grad_fn).__name__ == f"Linear{act}"  # fused
+        return out
+
+    _check("linear_act", fn, x, w, *extra)
 
 
 def _movement(op, shape, data):

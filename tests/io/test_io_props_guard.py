@@ -22,6 +22,7 @@ OP_TARGETS = {
     # movement, linear algebra, fused losses (test_io_props_grad.py)
     "Reshape": "reshape", "Permute": "permute", "Expand": "expand", "GetItem": "getitem",
     "Cat": "cat", "Pad": "pad", "MatMul": "matmul", "Linear": "linear",
+    "LinearTanh": "linear_act", "LinearSigmoid": "linear_act", "LinearReLU": "linear_act",
     "SoftmaxCrossEntropy": "cross_entropy", "BCEWithLogits": "bce_with_logits",
     "BinaryCrossEntropy": "binary_cross_entropy",
     # activations, Cast, ToDevice, non-differentiable neurons (test_io_props_grad_nn.py)
@@ -38,8 +39,9 @@ OP_TARGETS = {
 # the targets each property module defines (count names, "gradcheck:" left off)
 TARGETS = (
     set(core.UNARY) | set(core.BINARY) | set(core.REDUCE)
-    | {"where", "matmul", "linear", "reshape", "permute", "expand", "getitem", "fancy", "pad",
-       "cat", "transpose", "flatten", "cross_entropy", "bce_with_logits", "binary_cross_entropy"}
+    | {"where", "matmul", "linear", "linear_act", "reshape", "permute", "expand", "getitem",
+       "fancy", "pad", "cat", "transpose", "flatten", "cross_entropy", "bce_with_logits",
+       "binary_cross_entropy"}
     | {f"{n}(params)" for n in ("elu", "gelu_tanh", "softplus", "hardtanh")}
     | {"cast", "to_device"} | {f"nondiff:{n}" for n in nn_props.NONDIFF}
     | {f"conv{d}d" for d in (1, 2)} | {f"{k}_pool{d}d" for k in ("max", "avg") for d in (1, 2)}

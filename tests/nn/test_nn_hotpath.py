@@ -251,3 +251,71 @@ def test_sigmoid_and_bce_are_their_python_float_formulas_bit_for_bit(dtype):
     loss.backward()
     expected = (p - t) / np.maximum((1 - p) * p, 1e-12)
     np.testing.assert_array_equal(pt.grad.numpy(), expected)
+
+
+def _layers_run(net, x, hooked=()):
+    """Output, grad_fn name and parameter gradients of ``net(x).sum()``; ``hooked`` layers get
+    a do-nothing forward hook (which keeps Sequential from fusing them)."""
+    handles = [net[i].register_forward_hook(lambda *a: None) for i in hooked]
+    for p in net.parameters():
+        p.grad = None
+    out = net(x)
+    out.sum().backward()
+    for h in handles:
+        h.remove()
+    return out.detach().numpy(), type(out.grad_fn).__name__, [
+        p.grad.numpy().copy() for p in net.parameters()]
+
+
+@pytest.mark.parametrize("act", ["Tanh", "Sigmoid", "ReLU"])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(5, 3), (3,), (2, 4, 3)])
+def test_sequential_fuses_linear_and_activation_with_the_same_bits(act, bias, shape):
+    net = nn.Sequential(nn.Linear(3, 4, bias=bias), getattr(nn, act)(), nn.Linear(4, 2, bias=bias),
+                        getattr(nn, act)())
+    x = gg.tensor(np.random.default_rng(4).standard_normal(shape).astype(np.float32))
+    out, kind, grads = _layers_run(net, x)
+    ref_out, ref_kind, ref_grads = _layers_run(net, x, hooked=(0, 1, 2, 3))
+    assert kind == f"Linear{act}" and ref_kind == act
+    np.testing.assert_array_equal(out, ref_out)
+    for g, r in zip(grads, ref_grads):
+        np.testing.assert_array_equal(g, r)
+    # and PyTorch agrees on the values (independent reference)
+    tnet = torch.nn.Sequential(torch.nn.Linear(3, 4, bias=bias), getattr(torch.nn, act)(),
+                               torch.nn.Linear(4, 2, bias=bias), getattr(torch.nn, act)())
+    with torch.no_grad():
+        for p, q in zip(net.parameters(), tnet.parameters()):
+            q.copy_(torch.from_numpy(p.detach().numpy()))
+    xt = torch.from_numpy(x.numpy())
+    tnet(xt).sum().backward()
+    np.testing.assert_allclose(out, tnet(xt).detach().numpy(), rtol=1e-5, atol=1e-6)
+    for g, q in zip(grads, tnet.parameters()):
+        np.testing.assert_allclose(g, q.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_sequential_fuses_only_a_plain_hook_free_linear_and_activation_pair():
+    class MyTanh(nn.Tanh):
+        pass
+
+    class MyLinear(nn.Linear):
+        pass
+
+    x = gg.ones(2, 3)
+    kinds = {
+        "fused": nn.Sequential(nn.Linear(3, 2), nn.Tanh()),
+        "subclassed activation": nn.Sequential(nn.Linear(3, 2), MyTanh()),
+        "subclassed linear": nn.Sequential(MyLinear(3, 2), nn.Tanh()),
+        "not adjacent": nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.0), nn.Tanh()),
+        "linear last": nn.Sequential(nn.Tanh(), nn.Linear(3, 2)),
+        "two linears": nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2)),
+    }
+    got = {k: type(net(x).grad_fn).__name__ for k, net in kinds.items()}
+    assert got == {"fused": "LinearTanh", "subclassed activation": "Tanh",
+                   "subclassed linear": "Tanh", "not adjacent": "Tanh", "linear last": "Linear",
+                   "two linears": "Linear"}
+    net = kinds["fused"]
+    seen = []
+    net[1].register_forward_hook(lambda m, inp, out: seen.append(inp[0].shape))
+    assert type(net(x).grad_fn).__name__ == "Tanh" and seen == [(2, 2)]  # the hook sees z
+    with pytest.raises(gg.ShapeError, match="Linear"):  # the layer's own check still runs
+        nn.Sequential(nn.Linear(3, 2), nn.Tanh())(gg.ones(2, 5))

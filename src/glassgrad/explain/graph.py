@@ -28,11 +28,15 @@ class Node:
     the printed value of a constant), ``value``, ``local`` (input name -> ∂node/∂input as the
     op's backward of ones gives it), ``grad`` (∂out/∂node, None where no gradient flows)."""
 
-    def __init__(self, tensor, name, op, inputs):
+    def __init__(self, tensor, name, op, inputs, step=None):
         self.tensor, self.name, self.op, self.inputs = tensor, name, op, inputs
         self.value = numpy(tensor).copy()
         self.local: dict = {}
         self.grad = None
+        # (backward(g) -> one gradient per source, sources): how gradients leave this node
+        fn = tensor._ctx
+        self.step = step or ((fn.backward, fn.inputs) if fn is not None and fn.differentiable
+                             else None)
 
     def record(self) -> dict:
         return {"name": self.name, "op": self.op, "inputs": list(self.inputs),
@@ -150,6 +154,21 @@ def graph(output, names: dict | None = None, model=None, precision: int = 4) -> 
     nodes, by_id, leaves, inner = [], {}, 0, 0
     for t in tensors:
         fn = t._ctx
+        step = None
+        if fn is None:
+            op, inputs = ("leaf" if t.requires_grad else "const"), []
+        else:
+            op = type(fn).__name__
+            inputs = [by_id[id(x)].name if isinstance(x, Tensor) else fmt(x)
+                      for x in fn.inputs]
+        if hasattr(fn, "parts"):  # a fused node (ops/fused.py): shown as its two ops, with z
+            inner += 1
+            first = _first_part(fn, f"v{inner}", inputs)
+            nodes.append(first)
+            by_id[id(first.tensor)] = first
+            second = fn.parts[1]
+            op, inputs = second.__name__, [first.name]
+            step = (lambda g, fn=fn, second=second: (second.backward(fn, g),)), (first.tensor,)
         name = label.get(id(t)) or t.name
         if name is None:
             if fn is None:
@@ -158,17 +177,23 @@ def graph(output, names: dict | None = None, model=None, precision: int = 4) -> 
             else:
                 inner += 1
                 name = f"v{inner}"
-        if fn is None:
-            op, inputs = ("leaf" if t.requires_grad else "const"), []
-        else:
-            op = type(fn).__name__
-            inputs = [by_id[id(x)].name if isinstance(x, Tensor) else fmt(x)
-                      for x in fn.inputs]
-        node = Node(t, name, op, inputs)
+        node = Node(t, name, op, inputs, step)
         nodes.append(node)
         by_id[id(t)] = node
     _backward(nodes, by_id)
     return Graph(nodes, precision)
+
+
+def _first_part(fn, name, inputs) -> Node:
+    """The first op of fused node ``fn`` as a node of its own: its value recomputed from the
+    fused node's inputs by the op's own forward (the same bits), its backward the op's."""
+    first = fn.parts[0]
+    arrays = [x.data if isinstance(x, Tensor) else x for x in fn.inputs]
+    z = Tensor._make(first.forward(object.__new__(first), *arrays), None)
+    z.requires_grad = True  # NOTE: a stand-in for the tensor the fused op never made
+    return Node(z, name, first.__name__, inputs, (lambda g: first.backward(fn, g), fn.inputs))
+
+
 
 
 def _backward(nodes, by_id) -> None:
@@ -177,17 +202,18 @@ def _backward(nodes, by_id) -> None:
     grads = {id(root.tensor): np.ones_like(root.value)}
     with no_grad():
         for node in reversed(nodes):
-            t, fn = node.tensor, node.tensor._ctx
+            t = node.tensor
             g = grads.get(id(t))
             node.grad = None if g is None else numpy(g).copy()
-            if fn is None or not fn.differentiable:
+            if node.step is None:
                 continue
+            backward, sources = node.step
             xp_ones = t.data * 0 + 1
-            locs = fn.backward(xp_ones)
+            locs = backward(xp_ones)
             locs = locs if isinstance(locs, tuple) else (locs,)
-            ins = fn.backward(g) if g is not None else (None,) * len(fn.inputs)
+            ins = backward(g) if g is not None else (None,) * len(sources)
             ins = ins if isinstance(ins, tuple) else (ins,)
-            for x, loc, gx in zip(fn.inputs, locs, ins):
+            for x, loc, gx in zip(sources, locs, ins):
                 if not isinstance(x, Tensor) or not x.requires_grad:
                     continue
                 if loc is not None:

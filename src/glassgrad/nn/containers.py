@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..ops.fused import LinearReLU, LinearSigmoid, LinearTanh
+from .activation import ReLU, Sigmoid, Tanh
+from .linear import Linear
 from .module import Module
+
+_FUSED = {Tanh: LinearTanh, Sigmoid: LinearSigmoid, ReLU: LinearReLU}  # see Sequential.forward
 
 
 def _index(n: int, idx: int, what: str) -> int:
@@ -62,11 +67,26 @@ class Sequential(_ModuleSequence):
                 self.add_module(str(i), m)
 
     def forward(self, x):
+        # NOTE: straight to forward when a layer has no hooks (what Module.__call__ would do,
+        # one call less per layer per step: small models are overhead-bound), and a hook-free
+        # Linear with a hook-free Tanh/Sigmoid/ReLU after it runs as one fused op (ops/fused.py:
+        # the same bits, one graph node instead of two). Hooks keep every layer on its own.
+        linear = None  # a hook-free Linear, waiting to see whether an activation follows
         for m in self._modules.values():
-            # NOTE: straight to forward when the layer has no hooks (what Module.__call__
-            # would do, one call less per layer per step: small models are overhead-bound).
-            x = m(x) if m._forward_pre_hooks or m._forward_hooks else m.forward(x)
-        return x
+            hooked = m._forward_pre_hooks or m._forward_hooks
+            if linear is not None:
+                fused = None if hooked else _FUSED.get(type(m))
+                x = linear.forward(x) if fused is None else linear.forward(x, _op=fused)
+                linear = None
+                if fused is not None:
+                    continue
+            if hooked:
+                x = m(x)
+            elif type(m) is Linear:
+                linear = m
+            else:
+                x = m.forward(x)
+        return x if linear is None else linear.forward(x)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

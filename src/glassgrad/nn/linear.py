@@ -46,16 +46,17 @@ class Linear(Module):
         if self.bias is not None:
             init.fan_in_uniform_(self.bias, fan_in=self.in_features)
 
-    def forward(self, x):
+    def forward(self, x, *, _op=_Linear):
         # NOTE: the check inline, the parameters straight from their dict (not through
         # Module.__getattr__) and the op itself (not F.linear): this runs once per layer per step.
+        # ``_op`` is Sequential's: a fused op of this layer and the activation after it.
         if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
             check_features(self, x, self.in_features)
         params = self._parameters
         bias = params.get("bias")
         if bias is None:
-            return _Linear.apply(x, params["weight"])
-        return _Linear.apply(x, params["weight"], bias)
+            return _op.apply(x, params["weight"])
+        return _op.apply(x, params["weight"], bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     conv,
     elementwise,
     embedding,
+    fused,
     linalg,
     loss,
     movement,
