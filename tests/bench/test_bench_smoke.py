@@ -69,3 +69,14 @@ def test_only_rejects_unknown_sections():
     with pytest.raises(SystemExit):
         run._sections("W1,W7")
     assert run._sections("W1,memory") == ["W1", "memory"]
+
+
+def test_w1_step_timer_runs_and_reports_the_final_loss(monkeypatch, capsys):
+    import w1_step
+
+    monkeypatch.setattr(sys, "argv", ["w1_step.py", "--repeats", "1", "--epochs", "1"])
+    w1_step.main()
+    out = capsys.readouterr().out
+    assert out.startswith("W1 batch-32 step: min ") and "final loss" in out
+    loss = float(out.rsplit("final loss ", 1)[1].rstrip(")\n"))
+    assert 0.0 < loss < 0.7  # trained from ~0.69 (chance) down
