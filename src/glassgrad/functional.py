@@ -12,6 +12,7 @@ from .backend import get_array_module
 from .errors import ShapeError
 from .ops import elementwise as E
 from .ops import linalg, loss, movement, padding, reduce
+from .selection import clamp, gather, masked_fill, repeat, take_along_dim, values_at  # noqa: F401
 from .tensor import Tensor, _axis, _operand
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -53,7 +54,6 @@ def tanh(x): return E.Tanh.apply(x)
 def sigmoid(x): return E.Sigmoid.apply(x)
 def relu(x): return E.ReLU.apply(x)
 def leaky_relu(x, negative_slope=0.01): return E.LeakyReLU.apply(x, negative_slope=negative_slope)
-def clamp(x, min=None, max=None): return E.Clamp.apply(x, min=min, max=max)
 
 
 def maximum(a, b):
@@ -91,8 +91,15 @@ def mean(x, dim=None, keepdim=False):
     return reduce.Mean.apply(x, axis=_axis(dim), keepdims=keepdim)
 
 
-def var(x, dim=None, keepdim=False, correction=1):
-    """Variance with Bessel's ``correction`` (1: unbiased, as PyTorch's default; 0: population)."""
+def var(x, dim=None, keepdim=False, correction=None, *, unbiased=None):
+    """Variance with Bessel's ``correction`` (1: unbiased, as PyTorch's default; 0: population).
+
+    ``unbiased=False`` is PyTorch's older spelling of ``correction=0``.
+    """
+    if correction is None:
+        correction = 1 if unbiased is None else int(bool(unbiased))
+    elif unbiased is not None:
+        raise TypeError("var/std: give correction or unbiased, not both.")
     n = _count(x, dim)
     if n - correction <= 0:
         raise ValueError(f"var: {n} element(s) with correction={correction} leave no degrees of "
@@ -101,8 +108,8 @@ def var(x, dim=None, keepdim=False, correction=1):
     return sum(centered * centered, dim, keepdim) * (1.0 / (n - correction))
 
 
-def std(x, dim=None, keepdim=False, correction=1):
-    return sqrt(var(x, dim, keepdim, correction))
+def std(x, dim=None, keepdim=False, correction=None, *, unbiased=None):
+    return sqrt(var(x, dim, keepdim, correction, unbiased=unbiased))
 
 
 def amax(x, dim=None, keepdim=False): return reduce.Max.apply(x, axis=_axis(dim), keepdims=keepdim)
@@ -110,16 +117,30 @@ def amin(x, dim=None, keepdim=False): return -amax(-x, dim, keepdim)
 
 
 def max(x, dim=None, keepdim=False):
-    """Largest element; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
+    """Largest element; with ``dim``, a ``(values, indices)`` pair as in PyTorch; with a tensor,
+    the elementwise ``maximum``.
+
+    NOTE: as in PyTorch, ``max()`` (and ``amax``) split the gradient among tied maxima, while
+    ``max(dim).values`` sends it to the returned index alone.
+    """
     if dim is None:
         return amax(x)
-    return values_indices(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
+    indices = argmax(x, dim, keepdim)
+    values = values_at(x, indices, dim, keepdim) if x.ndim else amax(x, dim, keepdim)
+    return values_indices(values, indices)
 
 
 def min(x, dim=None, keepdim=False):
+    """Smallest element; see ``max`` (the same forms and gradient rules)."""
     if dim is None:
         return amin(x)
-    return values_indices(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
+    indices = argmin(x, dim, keepdim)
+    values = values_at(x, indices, dim, keepdim) if x.ndim else amin(x, dim, keepdim)
+    return values_indices(values, indices)
 
 
 def argmax(x, dim=None, keepdim=False):

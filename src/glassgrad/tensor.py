@@ -7,28 +7,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd
+from . import autograd, convert
 from .autograd import backward as _backward
 from .backend import check_device, device_of, get_array_module, to_numpy
-from .convert import _as_array, _dtypes, get_default_dtype, set_default_dtype  # noqa: F401
+from .convert import (  # noqa: F401
+    _as_array,
+    _div_pair,
+    _dtypes,
+    _operand,
+    _pair,
+    get_default_dtype,
+    set_default_dtype,
+)
 from .errors import GraphError
 from .ops import elementwise as E
 from .ops import linalg, movement, reduce
-
-
-def _operand(other, like):
-    """A binary op's other side: Tensors and Python scalars pass; arrays follow ``like``'s dtype.
-
-    NumPy scalars (``np.float64(2.5)``) count as arrays, so they do not upcast a float32 tensor.
-    """
-    cls = type(other)
-    if cls is Tensor or cls is float or cls is int or cls is bool or isinstance(other, Tensor):
-        return other
-    arr = get_array_module(like.data).asarray(other)
-    if arr.dtype.kind in "fiub" and like.dtype.kind == "f" and arr.dtype != like.dtype:
-        arr = arr.astype(like.dtype)
-    return arr
-
 
 _new = object.__new__
 
@@ -197,18 +190,18 @@ class Tensor:
         self.grad = Tensor._make(g if self.grad is None else self.grad.data + g, None)
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, o): return E.Add.apply(self, _operand(o, self))
-    def __radd__(self, o): return E.Add.apply(_operand(o, self), self)
+    def __add__(self, o): return E.Add.apply(*_pair(self, o))
+    def __radd__(self, o): return E.Add.apply(*_pair(self, o)[::-1])
     def __sub__(self, o): return self + (-o if isinstance(o, Tensor) else -_operand(o, self))
-    def __rsub__(self, o): return E.Add.apply(-self, _operand(o, self))
-    def __mul__(self, o): return E.Mul.apply(self, _operand(o, self))
-    def __rmul__(self, o): return E.Mul.apply(_operand(o, self), self)
-    def __truediv__(self, o): return E.Div.apply(self, _operand(o, self))
-    def __rtruediv__(self, o): return E.Div.apply(_operand(o, self), self)
+    def __rsub__(self, o): return E.Add.apply(*_pair(-self, o)[::-1])
+    def __mul__(self, o): return E.Mul.apply(*_pair(self, o))
+    def __rmul__(self, o): return E.Mul.apply(*_pair(self, o)[::-1])
+    def __truediv__(self, o): return E.Div.apply(*_div_pair(self, o))
+    def __rtruediv__(self, o): return E.Div.apply(*_div_pair(self, o)[::-1])
     def __neg__(self): return E.Neg.apply(self)
     def __pos__(self): return self
-    def __pow__(self, o): return E.Pow.apply(self, _operand(o, self))
-    def __rpow__(self, o): return E.Pow.apply(_operand(o, self), self)
+    def __pow__(self, o): return E.Pow.apply(*_pair(self, o))
+    def __rpow__(self, o): return E.Pow.apply(*_pair(self, o)[::-1])
     def __matmul__(self, o): return linalg.MatMul.apply(self, _operand(o, self))
     def __rmatmul__(self, o): return linalg.MatMul.apply(_operand(o, self), self)
     def __abs__(self): return E.Abs.apply(self)
@@ -284,7 +277,7 @@ class Tensor:
     def relu(self): return E.ReLU.apply(self)
     def pow(self, exponent): return self ** exponent
     def matmul(self, other): return self @ other
-    def clamp(self, min=None, max=None): return E.Clamp.apply(self, min=min, max=max)
+    def clamp(self, min=None, max=None): return F.clamp(self, min, max)
     clip = clamp
 
     def sum(self, dim=None, keepdim=False):
@@ -293,10 +286,8 @@ class Tensor:
     def mean(self, dim=None, keepdim=False):
         return reduce.Mean.apply(self, axis=_axis(dim), keepdims=keepdim)
 
-    def var(self, dim=None, keepdim=False, correction=1): return F.var(self, dim, keepdim,
-                                                                        correction)
-    def std(self, dim=None, keepdim=False, correction=1): return F.std(self, dim, keepdim,
-                                                                        correction)
+    def var(self, dim=None, keepdim=False, **kw): return F.var(self, dim, keepdim, **kw)
+    def std(self, dim=None, keepdim=False, **kw): return F.std(self, dim, keepdim, **kw)
     def max(self, dim=None, keepdim=False): return F.max(self, dim, keepdim)
     def min(self, dim=None, keepdim=False): return F.min(self, dim, keepdim)
     def amax(self, dim=None, keepdim=False): return F.amax(self, dim, keepdim)
@@ -323,7 +314,8 @@ class Tensor:
 
 
 def _axis(dim):
-    return tuple(dim) if isinstance(dim, list) else dim
+    # NOTE: dim=() reduces every dim in PyTorch (NumPy's axis=() reduces none).
+    return (tuple(dim) or None) if isinstance(dim, (list, tuple)) else dim
 
 
 def _shape(args) -> tuple:
@@ -344,7 +336,9 @@ def _index(index):
     return index
 
 
-autograd.Tensor = Tensor
+autograd.Tensor = convert.Tensor = Tensor
 
-# NOTE: the one late import: functional builds on Tensor, and Tensor's composite methods call it.
+# NOTE: the late imports: functional builds on Tensor, and Tensor's composite methods call it;
+# tensor_methods adds in-place dunders and selection methods (this module's line budget).
 from . import functional as F  # noqa: E402
+from . import tensor_methods  # noqa: E402, F401

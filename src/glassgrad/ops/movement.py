@@ -32,6 +32,12 @@ class Permute(Function):
     hint = "permute takes every dim exactly once, e.g. x.permute(0, 2, 1) for a 3-d x."
 
     def forward(self, a, axes=None):
+        # NOTE: negative dims made non-negative first: backward's inverse permutation sorts them.
+        if axes and min(axes) < 0:
+            nd = a.ndim
+            if min(axes) < -nd:
+                raise ValueError(f"dim {min(axes)} is out of range for {nd} dims")
+            axes = tuple(d + nd if d < 0 else d for d in axes)
         self.axes = axes
         return a.transpose(axes)
 
