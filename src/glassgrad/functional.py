@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from .arith import cumprod, cumsum, floor_divide, prod, remainder  # noqa: F401
 from .backend import get_array_module
 from .errors import ShapeError
 from .ops import elementwise as E

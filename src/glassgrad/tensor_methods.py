@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import arith as A
 from . import autograd
 from . import functional as F
 from .errors import GraphError, ShapeError
@@ -70,3 +71,17 @@ Tensor.gather = lambda self, dim, index: F.gather(self, dim, index)
 Tensor.take_along_dim = lambda self, indices, dim: F.take_along_dim(self, indices, dim)
 Tensor.masked_fill = lambda self, mask, value: F.masked_fill(self, mask, value)
 Tensor.repeat = lambda self, *sizes: F.repeat(self, *sizes)
+
+# products, scans and integer division (glassgrad/arith.py)
+Tensor.prod = lambda self, dim=None, keepdim=False, *, dtype=None: A.prod(self, dim, keepdim,
+                                                                          dtype=dtype)
+Tensor.cumsum = lambda self, dim, *, dtype=None: A.cumsum(self, dim, dtype=dtype)
+Tensor.cumprod = lambda self, dim, *, dtype=None: A.cumprod(self, dim, dtype=dtype)
+Tensor.floor_divide = lambda self, other: A.floor_divide(self, other)
+Tensor.remainder = lambda self, other: A.remainder(self, other)
+Tensor.__floordiv__ = lambda self, other: A.floor_divide(self, other)
+Tensor.__rfloordiv__ = lambda self, other: A.floor_divide(other, self)
+Tensor.__mod__ = lambda self, other: A.remainder(self, other)
+Tensor.__rmod__ = lambda self, other: A.remainder(other, self)
+for _name, _symbol in (("__floordiv__", "//"), ("__mod__", "%")):
+    setattr(Tensor, f"__i{_name[2:]}", _inplace(_name, _symbol))

@@ -7,6 +7,7 @@ recurrent and embedding ops).
 """
 
 import test_io_props_grad as core
+import test_io_props_grad_arith  # noqa: F401  (prod, scans, integer division)
 import test_io_props_grad_nn as nn_props
 from op_cases import glassgrad_ops, unlisted_op
 
@@ -34,6 +35,9 @@ OP_TARGETS = {
     "Conv2d": "conv2d", "MaxPool2d": "max_pool2d", "AvgPool2d": "avg_pool2d",
     "RNNSequence": "rnn_tanh", "LSTMSequence": "lstm", "GRUSequence": "gru",
     "Embedding": "embedding", "PadModes": "pad_modes",
+    # products, scans, integer division (test_io_props_grad_arith.py)
+    "Prod": "prod", "CumSum": "cumsum", "CumProd": "cumprod", "Remainder": "remainder",
+    "FloorDivide": "floor_divide",
 }
 
 # the targets each property module defines (count names, "gradcheck:" left off)
@@ -46,6 +50,7 @@ TARGETS = (
     | {"cast", "to_device"} | {f"nondiff:{n}" for n in nn_props.NONDIFF}
     | {f"conv{d}d" for d in (1, 2)} | {f"{k}_pool{d}d" for k in ("max", "avg") for d in (1, 2)}
     | {"rnn_tanh", "rnn_relu", "lstm", "gru", "embedding", "pad_modes"}
+    | {"prod", "cumsum", "cumprod", "remainder", "floor_divide"}
 )
 
 

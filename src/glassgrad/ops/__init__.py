@@ -6,6 +6,7 @@ Importing this package registers every op in ``glassgrad.autograd.OPS``.
 from . import (  # noqa: F401
     activation,
     conv,
+    division,
     elementwise,
     embedding,
     fused,
@@ -16,4 +17,5 @@ from . import (  # noqa: F401
     pool,
     recurrent,
     reduce,
+    scan,
 )

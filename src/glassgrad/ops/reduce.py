@@ -83,3 +83,32 @@ class LogSumExp(Function):
         xp = get_array_module(gy)
         gy = _keep(gy, self.axis, self.keepdims, self.a.ndim)
         return gy * xp.exp(self.a - self.out)
+
+
+class Prod(Function):
+    """The product of the elements, over all of them or along ``axis``.
+
+    The gradient is the product of the *other* elements of the slice, as ``torch.prod``'s: a
+    zero-free slice gives ``out / a``; a slice with one zero gives, at the zero, the product of
+    the rest (and 0 elsewhere); a slice with two or more zeros gives 0. No division by zero.
+    """
+
+    hint = AXIS_HINT
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.a, self.axis, self.keepdims = a, axis, keepdims
+        self.out = a.prod(axis=axis, keepdims=keepdims)
+        return self.out
+
+    def backward(self, gy):
+        a, axis, xp = self.a, self.axis, get_array_module(gy)
+        gy = _keep(gy, axis, self.keepdims, a.ndim)
+        out = _keep(self.out, axis, self.keepdims, a.ndim)
+        zero = a == 0
+        if not zero.any():
+            return gy * (out / a)
+        zeros = zero.sum(axis=axis, keepdims=True)  # zeros per slice
+        safe = xp.where(zero, 1, a)
+        others = safe.prod(axis=axis, keepdims=True)  # the product of the nonzero elements
+        g = xp.where(zeros == 0, out / safe, xp.where(zero & (zeros == 1), others, 0))
+        return gy * g
