@@ -283,7 +283,7 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                 raise NotDifferentiableError(
                     f"{type(fn).__name__} has no useful derivative (it is zero almost "
                     "everywhere), so gradients cannot flow through it. Use it in forward only, "
-                    "or train with a smooth surrogate (sigmoid for Step, tanh for Sign).")
+                    "or replace it by a smooth surrogate (e.g. sigmoid for Step, tanh for Sign).")
             # NOTE: an op freed by an earlier backward (inputs None, saved arrays gone) fails
             # here with AttributeError or TypeError; the handler below explains it.
             in_grads = fn.backward(g)
