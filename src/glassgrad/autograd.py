@@ -15,13 +15,12 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
-import os
-import traceback
 
 import numpy as np
 
-from .backend import get_array_module
-from .errors import AnomalyError, DeviceError, GraphError, NotDifferentiableError, ShapeError
+from . import hooks as _hooks
+from .autograd_errors import _check_finite, _op_error, _shapes, _user_frame
+from .errors import GraphError, NotDifferentiableError, ShapeError
 
 OPS: dict[str, type] = {}  # every Function subclass by name: the op table the tests walk
 
@@ -72,31 +71,6 @@ def detect_anomaly():
     """Context manager: the first op whose forward or backward produces NaN/Inf raises
     ``AnomalyError`` naming the op, its input shapes and the line of user code that created it."""
     return _Mode("anomaly", True)
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def _user_frame() -> str:
-    """The innermost stack frame outside glassgrad: the user's line that created an op."""
-    for frame in reversed(traceback.extract_stack()[:-2]):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}: {frame.line}'
-    return "<inside glassgrad>"
-
-
-def _check_finite(fn, arrays, phase: str, input_shapes) -> None:
-    for i, a in enumerate(arrays):
-        if a is None or getattr(a, "dtype", None) is None or a.dtype.kind not in "fc":
-            continue
-        xp = get_array_module(a)
-        if not bool(xp.isfinite(a).all()):
-            what = "output" if phase == "forward" else f"gradient for input {i}"
-            where = getattr(fn, "_created_at", "<unknown: forward ran outside detect_anomaly()>")
-            raise AnomalyError(
-                f"{type(fn).__name__} {phase} produced NaN/Inf in its {what} "
-                f"(input shapes {input_shapes}).\n  created at {where}\n"
-                "Look for log of 0, division by 0, overflow of exp, or a learning rate too large.")
 
 
 # ---------------------------------------------------------------- Function: the op base class
@@ -166,31 +140,6 @@ class Function:
         return t
 
 
-def _shapes(arrays) -> list:
-    return [tuple(getattr(a, "shape", ())) for a in arrays]
-
-
-def _op_error(cls, arrays, params, err) -> Exception:
-    from .backend import device_of
-
-    devices = {device_of(a) for a in arrays if hasattr(a, "shape")}
-    if len(devices) > 1:
-        return DeviceError(
-            f"{cls.__name__}: inputs are on different devices {sorted(devices)}. "
-            "Move them to one device first with .to('cpu') or .to('cuda').")
-    dtypes = [str(getattr(a, "dtype", type(a).__name__)) for a in arrays]
-    hint = f"\n  fix: {cls.hint}" if cls.hint else ""
-    args = ", ".join(f"{k}={_short(v)}" for k, v in params.items())
-    return ShapeError(
-        f"{cls.__name__}({args}): cannot apply to inputs of shapes {_shapes(arrays)} and dtypes "
-        f"{dtypes}: {err}{hint}")
-
-
-def _short(value, limit: int = 60) -> str:
-    text = repr(value).replace("\n", " ")
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
 # ---------------------------------------------------------------- the backward engine
 
 def unbroadcast(grad, shape):
@@ -249,7 +198,7 @@ def topological_order(root, all_tensors: bool = False) -> list:
     return order
 
 
-def backward(root, grad, retain_graph: bool = False) -> None:
+def backward(root, grad, retain_graph: bool = False, session=None) -> None:
     """Backpropagate ``grad`` (an array shaped like ``root``) through the graph below ``root``.
 
     Ops run in decreasing creation order (``Function.seq``, as PyTorch's engine does): an op's
@@ -257,14 +206,23 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     own creator, with no separate topological sort. A leaf accumulates ``.grad`` as soon as a
     gradient reaches it (PyTorch's AccumulateGrad), as a new Tensor: ``.grad`` is never written
     into, since gradient arrays may be shared.
+
+    Hooks (``hooks.py``) cost nothing here unless present: a non-leaf with hooks carries a
+    truthy ``_retain``, already tested once per node; leaves with hooks, and ``autograd.grad``,
+    run with a ``hooks.Session`` whose ``sink`` takes the leaves' gradients instead.
     """
-    if root._ctx is None:
-        root._accumulate(grad)
-        return
-    grads = {id(root): grad}
+    if session is None and _hooks.LEAVES:
+        session = _hooks.Session()
+    if session is None:
+        if root._ctx is None:
+            root._accumulate(grad)
+            return
+        sink, grads = Tensor._accumulate, {id(root): grad}
+        # NOTE: heap items (−seq, id, tensor): seqs are unique, so tensors are never compared.
+        heap = [(-root._ctx.seq, id(root), root)]
+    else:
+        sink, grads, heap = session.sink, *session.start(root, grad)
     take, get = grads.pop, grads.get
-    # NOTE: heap items (−seq, id, tensor): seqs are unique, so tensors are never compared.
-    heap = [(-root._ctx.seq, id(root), root)]
     pop, push = heapq.heappop, heapq.heappush
     anomaly = _state["anomaly"]
     isinstance_, tensor = isinstance, Tensor
@@ -277,8 +235,10 @@ def backward(root, grad, retain_graph: bool = False) -> None:
             t = pop(heap)[2]
             fn = t._ctx
             g = take(id(t))
-            if t._retain:
-                t._accumulate(g)
+            if t._retain:  # retain_grad, hooks, autograd.grad's marks: the rare path
+                g = _hooks.visit(t, g, grads, session)
+                if g is None:
+                    continue
             if not fn.differentiable:
                 raise NotDifferentiableError(
                     f"{type(fn).__name__} has no useful derivative (it is zero almost "
@@ -302,7 +262,7 @@ def backward(root, grad, retain_graph: bool = False) -> None:
                     gx = gx.astype(data.dtype)
                 ctx = x._ctx
                 if ctx is None:  # a leaf: its .grad grows now (PyTorch's AccumulateGrad)
-                    x._accumulate(gx)
+                    sink(x, gx)
                     continue
                 key = id(x)
                 prev = get(key)
@@ -314,6 +274,9 @@ def backward(root, grad, retain_graph: bool = False) -> None:
             if not retain_graph:
                 fn.inputs = None
                 fn.__dict__.clear()
+        if session is not None:
+            fn = None  # NOTE: a hook's error below is not a freed-graph error
+            session.finish()
     except (AttributeError, TypeError):
         if fn is not None and fn.inputs is None:
             raise GraphError(
@@ -323,3 +286,9 @@ def backward(root, grad, retain_graph: bool = False) -> None:
         raise
     finally:
         _state["grad"] = grad_mode
+
+
+# NOTE: a late import: autograd_grad builds on the engine above (glassgrad.autograd.grad).
+from . import autograd_grad  # noqa: E402
+
+grad = autograd_grad.grad

@@ -1,12 +1,14 @@
-"""More ``Tensor`` methods, attached to the class here: in-place arithmetic (``+=`` and friends)
-and the selection composites (``gather``, ``masked_fill``, ``repeat``, ``mT``, ...).
+"""More ``Tensor`` methods, attached to the class here: in-place arithmetic (``+=`` and friends,
+and the methods ``add_``/``sub_``/``mul_``/``div_``/``fill_``/``zero_``/``copy_``/``clamp_``),
+``register_hook``, and the selection composites (``gather``, ``masked_fill``, ``repeat``, ...).
 
 In-place rules (PyTorch's, where they can be kept without version counters):
 
 - a leaf that requires grad cannot be modified in place while grad mode is on (GraphError);
   update parameters under ``glassgrad.no_grad()``, as in ``w -= lr * w.grad``;
 - a tensor in the graph (a non-leaf that requires grad, or any tensor meeting an operand that
-  requires grad) gets the ordinary out-of-place result: the name now points at the new node;
+  requires grad) gets the ordinary out-of-place result: for ``x += y`` the name now points at
+  the new node; for a method (``x.add_(y)``) the object ``x`` itself becomes that node;
 - otherwise the tensor itself is updated and keeps its identity, dtype and shape.
 """
 
@@ -15,39 +17,55 @@ from __future__ import annotations
 import numpy as np
 
 from . import arith as A
-from . import autograd
+from . import autograd, hooks
 from . import functional as F
+from .backend import get_array_module
 from .errors import GraphError, ShapeError
 from .tensor import Tensor
 
 
+def _check_leaf(self, what: str) -> None:
+    if self.requires_grad and self._ctx is None and autograd.is_grad_enabled():
+        raise GraphError(
+            f"{what}: a leaf tensor that requires grad cannot be changed in place while "
+            "gradients are recorded. Update it under glassgrad.no_grad() (as an optimizer step "
+            "does), or compute a new tensor (x = x + ...) for a new node.")
+
+
+def _fit(self, result: Tensor, what: str, cast: str = "same_kind") -> Tensor:
+    """``result`` cast to self's dtype and checked against self's shape, for storing in place.
+    ``cast``: "same_kind" for arithmetic (no float into int), "unsafe" for copy_/fill_."""
+    dtype = self.data.dtype
+    if result.dtype != dtype:
+        if cast == "same_kind" and not np.can_cast(result.dtype, dtype, "same_kind"):
+            raise TypeError(f"{what}: the result type {result.dtype} cannot be stored in this "
+                            f"{dtype} tensor in place; compute a new tensor instead, or convert "
+                            "x first (x.float()).")
+        if dtype.kind in "fc":
+            result = result.to(dtype)  # differentiable: a Cast node
+        else:
+            result = Tensor._make(result.data.astype(dtype), None)  # ints carry no gradient
+    if result.shape != self.data.shape:
+        raise ShapeError(f"{what}: the result has shape {tuple(result.shape)}, but x has "
+                         f"{tuple(self.shape)}; in place, the other operand must broadcast to "
+                         "x's shape.")
+    return result
+
+
 def _inplace(name: str, symbol: str):
     op = getattr(Tensor, name)
+    what = f"x {symbol}= ..."
 
     def method(self, other):
-        grad_mode = autograd.is_grad_enabled()
-        if grad_mode and self.requires_grad and self._ctx is None:
-            raise GraphError(
-                f"x {symbol}= ...: a leaf tensor that requires grad cannot be changed in place "
-                "while gradients are recorded. Update it under glassgrad.no_grad() (as an "
-                "optimizer step does), or write x = x " + symbol + " ... for a new node.")
-        if grad_mode and (self.requires_grad or getattr(other, "requires_grad", False)):
+        _check_leaf(self, what)
+        if autograd.is_grad_enabled() and (
+                self.requires_grad or getattr(other, "requires_grad", False)):
             return op(self, other)
         with autograd.no_grad():
-            result = op(self, other).data
-        if result.dtype != self.data.dtype:
-            if not np.can_cast(result.dtype, self.data.dtype, "same_kind"):
-                raise TypeError(f"x {symbol}= ...: the result type {result.dtype} cannot be "
-                                f"stored in this {self.data.dtype} tensor in place; write "
-                                f"x = x {symbol} ... or convert x first (x.float()).")
-            result = result.astype(self.data.dtype)
-        if result.shape != self.data.shape:
-            raise ShapeError(f"x {symbol}= ...: the result has shape {tuple(result.shape)}, but "
-                             f"x has {tuple(self.shape)}; in place, the other operand must "
-                             "broadcast to x's shape.")
+            result = _fit(self, op(self, other), what)
         # NOTE: the array is replaced, not written into: it may be shared with a gradient, a
         # detached tensor or an op's saved inputs, which must not change under them.
-        self.data = result
+        self.data = result.data
         return self
 
     method.__name__ = f"__i{name.strip('_')}__"
@@ -57,6 +75,107 @@ def _inplace(name: str, symbol: str):
 for _name, _symbol in (("__add__", "+"), ("__sub__", "-"), ("__mul__", "*"),
                        ("__truediv__", "/"), ("__pow__", "**"), ("__matmul__", "@")):
     setattr(Tensor, f"__i{_name[2:]}", _inplace(_name, _symbol))
+
+
+# ---------------------------------------------------------------- in-place methods (x.add_(y))
+
+def _update(self, what: str, compute, cast: str = "same_kind") -> Tensor:
+    """Give ``self`` the value ``compute(x)``, where x is self's current value; returns self.
+
+    Outside the graph the array is replaced (identity, dtype and shape kept). In the graph the
+    result is an ordinary out-of-place node, and ``self`` becomes that node (unlike ``x += y``,
+    a method call cannot rebind the caller's name): the old value moves to a new Tensor object,
+    the node's input, with any hooks registered before the change (PyTorch's behaviour).
+    """
+    _check_leaf(self, what)
+    old = Tensor._make(self.data, self._ctx)
+    old.requires_grad = self.requires_grad
+    result = _fit(self, compute(old), what, cast)
+    if not result.requires_grad:  # no graph: grad mode off, or nothing requires grad
+        self.data = result.data  # NOTE: replaced, not written into (see _inplace)
+        return self
+    s = self._retain
+    if isinstance(s, hooks._Special):
+        old._retain = hooks._Special()
+        old._retain.hooks = s.hooks
+    special = hooks._Special(retain=s is True or (isinstance(s, hooks._Special) and s.retain))
+    # NOTE: the marker lets the engine detect an op that used the old value through this
+    # object before the change (glassgrad keeps no version counters): it raises GraphError.
+    special.rebased = True
+    self.data, self._ctx, self.requires_grad, self._retain = (
+        result.data, result._ctx, True, special)
+    return self
+
+
+def _no_float_alpha(self, alpha, what: str) -> None:
+    if self.dtype.kind in "iub" and isinstance(alpha, float):
+        raise TypeError(f"{what}: for an integer tensor, alpha must not be a float "
+                        f"(got {alpha}); convert the tensor first (x.float()).")
+
+
+def _scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
+
+
+def add_(self, other, alpha=1) -> Tensor:
+    """In place: self += alpha * other (other broadcasts to self's shape). Returns self."""
+    _no_float_alpha(self, alpha, "add_()")
+    return _update(self, "add_()", lambda x: x + _scaled(other, alpha))
+
+
+def sub_(self, other, alpha=1) -> Tensor:
+    """In place: self -= alpha * other (other broadcasts to self's shape). Returns self."""
+    _no_float_alpha(self, alpha, "sub_()")
+    return _update(self, "sub_()", lambda x: x - _scaled(other, alpha))
+
+
+def _fill_like(x: Tensor, value) -> Tensor:
+    """``value`` everywhere in x's shape, as a node whose gradient to x is zero (PyTorch's)."""
+    mask = get_array_module(x.data).zeros(x.shape, dtype=bool)
+    return F.where(mask, x, value)
+
+
+def fill_(self, value) -> Tensor:
+    """In place: every element set to ``value`` (a number or a 0-d tensor), cast to self's dtype.
+    """
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ShapeError(f"fill_(): the value must be a number or a 0-d tensor, got a tensor "
+                         f"of shape {tuple(value.shape)}; use copy_() to copy a tensor.")
+    return _update(self, "fill_()", lambda x: _fill_like(x, value), cast="unsafe")
+
+
+def copy_(self, src) -> Tensor:
+    """In place: self's elements set to ``src``'s, broadcast to self's shape and cast to its
+    dtype (floats into an integer tensor are truncated, as in PyTorch). Returns self."""
+    if not isinstance(src, Tensor):
+        src = Tensor(src)
+    try:
+        fits = np.broadcast_shapes(src.shape, self.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"copy_(): src of shape {tuple(src.shape)} cannot be broadcast to "
+                         f"this tensor's shape {tuple(self.shape)}.")
+    return _update(self, "copy_()", lambda x: _fill_like(x, src), cast="unsafe")
+
+
+def clamp_(self, min=None, max=None) -> Tensor:
+    """In place: self limited to [min, max] (numbers or tensors). Returns self."""
+    if min is None and max is None:
+        raise ValueError("clamp_(): give at least one of min and max.")
+    return _update(self, "clamp_()", lambda x: F.clamp(x, min, max))
+
+
+Tensor.zero_ = lambda self: fill_(self, 0)
+Tensor.zero_.__doc__ = "In place: every element set to 0. Returns self."
+Tensor.fill_, Tensor.copy_, Tensor.clamp_ = fill_, copy_, clamp_
+Tensor.clip_ = clamp_
+Tensor.add_, Tensor.sub_ = add_, sub_
+Tensor.mul_ = lambda self, other: _update(self, "mul_()", lambda x: x * other)
+Tensor.div_ = lambda self, other: _update(self, "div_()", lambda x: x / other)
+Tensor.register_hook = hooks.register_hook
+Tensor.retain_grad = hooks.retain_grad
+hooks.Tensor = Tensor
 
 
 def _mT(self) -> Tensor:
