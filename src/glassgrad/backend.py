@@ -68,18 +68,22 @@ def ones_vector(n: int, like):
     return c
 
 
+ADD_ROWS_FROM = 64  # from this many rows on, add_rows beats NumPy's broadcasting add
+
+
 def add_rows(y, row) -> None:
     """``y += row`` for ``y`` (n, k) and ``row`` (k,), in place: a bias added to every sample.
 
-    NOTE: NumPy's broadcasting add runs its inner loop once per row of ``y``. From 64 rows on,
-    repeating the row first (``take`` with n zero indices) and adding same-shaped arrays is
-    faster, copy included (8 -> 2 us at 1000 x 4, 7.2 -> 6.1 us at 128 x 256), with the same
-    bits; below that the two are even.
+    NOTE: NumPy's broadcasting add runs its inner loop once per row of ``y``. From
+    ``ADD_ROWS_FROM`` rows on, repeating the row first (``take`` with n zero indices) and adding
+    same-shaped arrays is faster, copy included (8 -> 2 us at 1000 x 4, 7.2 -> 6.1 us at
+    128 x 256), with the same bits; below that the two are even, and callers on a hot path
+    skip the call (``y += row``).
     """
-    n = y.shape[0] if y.ndim == 2 else 0
-    if n < 64 or type(y) is not np.ndarray:
+    if type(y) is not np.ndarray or y.ndim != 2 or y.shape[0] < ADD_ROWS_FROM:
         y += row
         return
+    n = y.shape[0]
     zeros = _ZEROS.get(n)
     if zeros is None:
         if len(_ZEROS) > 256:  # NOTE: bounded: an entry per batch size seen

@@ -135,11 +135,6 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def retain_grad(self) -> Tensor:
-        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
-        self._retain = True
-        return self
-
     def to(self, target) -> Tensor:
         """``to("cuda")``/``to("cpu")`` moves the tensor; ``to(dtype)`` casts it. Differentiable."""
         if isinstance(target, str):

@@ -1,7 +1,7 @@
 """Matrix products: ``MatMul`` with NumPy's semantics, and ``Linear`` fused for the hot path."""
 
 from ..autograd import Function
-from ..backend import add_rows, get_array_module, ones_vector
+from ..backend import ADD_ROWS_FROM, add_rows, get_array_module, ones_vector
 from ..errors import ShapeError
 
 
@@ -53,7 +53,7 @@ class Linear(Function):
         # per-call overhead, which is most of the cost at the small sizes where it matters.
         y = x.dot(weight.T) if x.ndim == 2 else x @ weight.T
         if bias is not None:
-            if len(y) < 64:  # NOTE: a small batch: add_rows would fall back to this
+            if len(y) < ADD_ROWS_FROM:  # NOTE: a small batch: add_rows would do just this
                 y += bias
             else:
                 add_rows(y, bias)
