@@ -114,17 +114,18 @@ class Renderable:
 
     def to_text(self, precision: int | None = None) -> str:
         p = self.precision if precision is None else precision
-        parts = [self.header(p)] if self.header(p) else []
-        return "\n\n".join(parts + [t.to_text(p) for t in self.tables(p)])
+        head = self.header(p)
+        return "\n\n".join(([head] if head else []) + [t.to_text(p) for t in self.tables(p)])
 
     def to_markdown(self, precision: int | None = None) -> str:
         p = self.precision if precision is None else precision
-        parts = [self.header(p)] if self.header(p) else []
-        return "\n\n".join(parts + [t.to_markdown(p) for t in self.tables(p)])
+        head = self.header(p)
+        return "\n\n".join(([head] if head else []) + [t.to_markdown(p) for t in self.tables(p)])
 
     def to_html(self, precision: int | None = None) -> str:
         p = self.precision if precision is None else precision
-        head = f"<p>{html.escape(self.header(p))}</p>" if self.header(p) else ""
+        head = self.header(p)
+        head = f"<p>{html.escape(head)}</p>" if head else ""
         return "<div class=\"glassgrad\">" + head + "".join(
             t.to_html(p) for t in self.tables(p)) + "</div>"
 

@@ -83,20 +83,21 @@ def accuracy(y_true, y_pred, threshold: float = 0.5, from_logits: bool = False) 
 
 
 def binary_accuracy(y_true, y_pred, threshold: float = 0.5, from_logits: bool = False) -> float:
-    """Keras's ``binary_accuracy``: the fraction of ELEMENTS whose score, thresholded
-    (``score > threshold``), equals the 0/1 target.
+    """Keras's ``binary_accuracy``: the fraction of ELEMENTS whose score, thresholded as in
+    ``to_labels`` (``score > threshold``), equals the 0/1 target.
 
     For one output column it equals ``accuracy``; for multi-label outputs ``(N, C)`` (C
     independent sigmoids, ``BCELoss``) every one of the N·C labels counts, where ``accuracy``
-    would wrongly compare argmaxes. ``fit(metrics=["accuracy"])`` uses it with BCE losses.
+    would compare argmaxes (``fit`` with a BCE loss flattens its outputs the same way).
     """
-    t, p = _np(y_true).astype(np.float64), _np(y_pred).astype(np.float64)
+    t, p = _np(y_true), _np(y_pred)
     if t.size != p.size or len(t) != len(p):
         raise ShapeError(f"binary_accuracy: targets have shape {t.shape} but predictions "
                          f"{p.shape}.")
-    cut = math.log(threshold / (1 - threshold)) if from_logits and 0 < threshold < 1 else (
-        (-math.inf if threshold <= 0 else math.inf) if from_logits else threshold)
-    return float(((p.reshape(t.shape) > cut) == (t > 0.5)).mean()) if t.size else math.nan
+    if not t.size:
+        return math.nan
+    return float((to_labels(p.reshape(-1), threshold, from_logits) == (t.reshape(-1) > 0.5))
+                 .mean())
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None, threshold: float = 0.5,
