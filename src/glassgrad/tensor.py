@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, convert
+from . import autograd, convert, versions
 from .autograd import backward as _backward
 from .backend import check_device, device_of, get_array_module, to_numpy
 from .convert import (  # noqa: F401
@@ -36,7 +36,9 @@ class Tensor:
         device: "cpu" (NumPy) or "cuda" (CuPy).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "name", "__weakref__")
+    # NOTE: ``_vc`` (the version record, versions.py) stays unset until the first in-place change.
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "name", "_vc",
+                 "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to the Tensor's reflected dunder
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None, name=None):
@@ -75,6 +77,11 @@ class Tensor:
     @property
     def device(self) -> str:
         return device_of(self.data)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor has had (PyTorch's ``Tensor._version``)."""
+        return versions.version(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -228,6 +235,7 @@ class Tensor:
                              "its gradient. Do it under glassgrad.no_grad(), or build the new "
                              "value with where()/cat().")
         self.data[_index(index)] = getattr(value, "data", value)
+        versions.written(self, "x[...] = v (__setitem__)")
 
     def __len__(self):
         if self.ndim == 0:
