@@ -6,6 +6,8 @@ primitives they are made of; none of them has a hand-written backward.
 
 from __future__ import annotations
 
+import math
+
 from collections import namedtuple
 
 from .arith import cumprod, cumsum, floor_divide, prod, remainder  # noqa: F401
@@ -178,7 +180,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return x.reshape(1)
     start, end = start_dim % x.ndim, end_dim % x.ndim
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    # NOTE: the merged size spelled out, not -1: NumPy cannot infer -1 next to a 0 (empty batch)
+    shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
     return x.reshape(shape)
 
 

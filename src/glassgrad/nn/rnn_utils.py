@@ -96,7 +96,7 @@ def sequence_loss(loss_fn, outputs, targets, lengths=None, batch_first: bool = F
     flat_t = targets.reshape(T * B, *targets.shape[2:])
     per = loss_fn(flat_out, flat_t, reduction="none")
     if per.ndim > 1:
-        per = per.reshape(T * B, -1).mean(dim=1)
+        per = per.flatten(1).mean(dim=1)
     per = per.reshape(T, B)
     if mask is None:
         return per.mean()
