@@ -7,7 +7,6 @@ primitives they are made of; none of them has a hand-written backward.
 from __future__ import annotations
 
 import math
-
 from collections import namedtuple
 
 from .arith import cumprod, cumsum, floor_divide, prod, remainder  # noqa: F401

@@ -209,7 +209,8 @@ class Tensor:
     def __abs__(self): return E.Abs.apply(self)
 
     # comparisons give boolean tensors and record no graph
-    def _cmp(self, o, op): return Tensor._make(op(self.data, getattr(o, "data", o)), None)
+    def _cmp(self, o, op):
+        return Tensor._make(op(self.data, o.data if isinstance(o, Tensor) else o), None)
     def __lt__(self, o): return self._cmp(o, lambda a, b: a < b)
     def __le__(self, o): return self._cmp(o, lambda a, b: a <= b)
     def __gt__(self, o): return self._cmp(o, lambda a, b: a > b)
@@ -234,7 +235,7 @@ class Tensor:
             raise GraphError("in-place assignment into a tensor that requires grad would corrupt "
                              "its gradient. Do it under glassgrad.no_grad(), or build the new "
                              "value with where()/cat().")
-        self.data[_index(index)] = getattr(value, "data", value)
+        self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
         versions.written(self, "x[...] = v (__setitem__)")
 
     def __len__(self):
@@ -335,7 +336,8 @@ def _index(index):
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
-        return get_array_module(index).asarray([getattr(i, "data", i) for i in index])
+        return get_array_module(index).asarray(
+            [i.data if isinstance(i, Tensor) else i for i in index])
     return index
 
 

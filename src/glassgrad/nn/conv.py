@@ -13,6 +13,7 @@ from ..creation import empty
 from ..errors import ShapeError
 from . import conv_functional as CF
 from . import init
+from .inputs import check_dtype
 from .module import Module
 from .parameter import Parameter
 
@@ -78,6 +79,7 @@ class _ConvNd(Module):
             raise ShapeError(f"{self!r} expected {self.in_channels} input channels, got "
                              f"{x.shape[1]} (input shape {tuple(x.shape)}). Check in_channels "
                              "or the previous layer's out_channels.")
+        check_dtype(self, x, self.weight)
         padding = self.padding
         try:
             if self.padding_mode != "zeros":

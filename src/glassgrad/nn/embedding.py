@@ -24,6 +24,8 @@ class Embedding(Module):
             padding tokens stay the zero vector). Negative values count from the end.
     """
 
+    _index_input = True  # NOTE: lists and arrays of ids are converted as integers (nn/inputs)
+
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  dtype=None, _weight=None):
         super().__init__()
@@ -57,7 +59,7 @@ class Embedding(Module):
         return m
 
     def forward(self, indices):
-        data = getattr(indices, "data", indices)
+        data = indices.data if isinstance(indices, Tensor) else indices
         if not hasattr(data, "dtype"):
             data = np.asarray(data)
         if data.dtype.kind not in "iu":

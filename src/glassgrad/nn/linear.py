@@ -6,12 +6,15 @@ from ..creation import empty
 from ..ops.linalg import Linear as _Linear
 from ..tensor import Tensor
 from . import init
+from .inputs import check_dtype
 from .module import Module, check_features
 from .parameter import Parameter
 
 
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer). Extra arguments are ignored."""
+
+    _converts_input = False  # anything passes through, as in PyTorch
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -50,13 +53,16 @@ class Linear(Module):
         # NOTE: the check inline, the parameters straight from their dict (not through
         # Module.__getattr__) and the op itself (not F.linear): this runs once per layer per step.
         # ``_op`` is Sequential's: a fused op of this layer and the activation after it.
-        if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
-            check_features(self, x, self.in_features)
         params = self._parameters
+        weight = params["weight"]
+        if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != self.in_features \
+                or x.data.dtype is not weight.data.dtype:
+            check_features(self, x, self.in_features)
+            check_dtype(self, x, weight)
         bias = params.get("bias")
         if bias is None:
-            return _op.apply(x, params["weight"])
-        return _op.apply(x, params["weight"], bias)
+            return _op.apply(x, weight)
+        return _op.apply(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

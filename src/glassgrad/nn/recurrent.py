@@ -37,6 +37,7 @@ from ..ops.recurrent import GRUSequence, LSTMSequence, RNNSequence
 from ..tensor import Tensor
 from . import init
 from .functional import dropout
+from .inputs import check_dtype
 from .module import Module, check_features
 from .parameter import Parameter
 
@@ -47,7 +48,7 @@ def check_lengths(name: str, lengths, batch: int, steps: int):
     """Lengths as a NumPy int array, or a ValueError saying what is wrong with them."""
     if lengths is None:
         return None
-    arr = np.asarray(getattr(lengths, "data", lengths))
+    arr = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
     arr = arr.get() if hasattr(arr, "get") else arr  # CuPy -> NumPy: the loop bounds live on host
     if arr.ndim != 1 or arr.shape[0] != batch or arr.dtype.kind not in "iu":
         raise ValueError(f"{name}: lengths must be {batch} integers (one per sequence in the "
@@ -139,6 +140,7 @@ class RNNBase(Module):
             raise ShapeError(f"{name}: expected input of 3 dims (seq, batch, feature) or 2 "
                              f"(seq, feature), got shape {tuple(x.shape)}.")
         check_features(self, x, self.input_size)
+        check_dtype(self, x, self.weight_ih_l0)
         batched = x.ndim == 3
         if not batched:
             x = x.unsqueeze(1)

@@ -24,6 +24,7 @@ from ..errors import ShapeError
 from ..ops.recurrent import GRUSequence, LSTMSequence, RNNSequence
 from ..tensor import Tensor
 from . import init
+from .inputs import check_dtype
 from .module import Module, check_features
 from .parameter import Parameter
 
@@ -84,6 +85,7 @@ class _CellBase(Module):
             raise ShapeError(f"{type(self).__name__}: expected input (batch, {self.input_size}) "
                              f"or ({self.input_size},), got shape {tuple(x.shape)}.")
         check_features(self, x, self.input_size)
+        check_dtype(self, x, self.weight_ih)
         batched = x.ndim == 2
         B = x.shape[0] if batched else 1
         want = (B, self.hidden_size) if batched else (self.hidden_size,)
