@@ -42,6 +42,11 @@ def _as_array(data, dtype=None, device=None):
     if arr.dtype == object:
         raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
                         "(ragged nested lists or non-numbers?).")
+    if arr.dtype.kind not in "biufc":  # strings, bytes, datetimes, records: not numbers
+        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
+                        f"holding {arr.dtype} values (e.g. strings); tensors hold numbers. "
+                        "Encode text first (a vocabulary of token ids), or parse numbers "
+                        "(float(s)).")
     if device is not None and check_device(device) != device_of(arr):
         arr = to_device(arr, device)
     return arr
