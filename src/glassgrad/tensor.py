@@ -285,10 +285,12 @@ class Tensor:
     clip = clamp
 
     def sum(self, dim=None, keepdim=False):
-        return reduce.Sum.apply(self, axis=_axis(dim), keepdims=keepdim)
+        axis = _axis(dim) if self.data.ndim else F._reduce_axis(self, dim)
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdim)
 
     def mean(self, dim=None, keepdim=False):
-        return reduce.Mean.apply(self, axis=_axis(dim), keepdims=keepdim)
+        axis = _axis(dim) if self.data.ndim else F._reduce_axis(self, dim)
+        return reduce.Mean.apply(self, axis=axis, keepdims=keepdim)
 
     def var(self, dim=None, keepdim=False, **kw): return F.var(self, dim, keepdim, **kw)
     def std(self, dim=None, keepdim=False, **kw): return F.std(self, dim, keepdim, **kw)
