@@ -33,6 +33,9 @@ def _as_array(data, dtype=None, device=None):
     xp = get_array_module(data)
     try:
         arr = xp.array(data, dtype=dtype)
+    except TypeError as err:  # NOTE: dicts, sets, objects NumPy cannot read as numbers
+        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__}: "
+                        f"{err}. Give numbers, (nested) lists of numbers or an array.") from None
     except ValueError as err:
         raise ValueError(f"tensor: cannot make a tensor from this {type(data).__name__}: {err} "
                          "Nested lists must be rectangular (ragged rows need padding).") from err

@@ -33,7 +33,7 @@ def _dims(x: Tensor, dim) -> tuple:
     A 0-d tensor accepts dim 0 or -1 and has no dims to reduce (PyTorch's rule)."""
     if dim is None:
         return tuple(range(x.ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = (dim,) if not isinstance(dim, (list, tuple)) else tuple(dim)
     n = builtins.max(x.ndim, 1)
     for d in dims:
         if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or not -n <= d < n:
@@ -134,8 +134,22 @@ def std(x, dim=None, keepdim=False, correction=None, *, unbiased=None):
     return sqrt(var(x, dim, keepdim, correction, unbiased=unbiased))
 
 
+def _nonempty(x: Tensor, axis, name: str) -> None:
+    """Refuse a max/min/argmax over no elements, as PyTorch does (there is no answer)."""
+    if x.data.size == 0:
+        n = x.data.size if axis is None else builtins.min(
+            x.shape[a] for a in ((axis,) if isinstance(axis, int) else axis))
+        if n == 0:
+            where = "of an empty tensor" if axis is None else f"along dim {axis}, which is empty,"
+            raise ShapeError(f"{name} {where} (shape {tuple(x.shape)}): there are no elements "
+                             "to choose from (PyTorch refuses too). Skip empty batches, or "
+                             "reduce along a dim that has elements.")
+
+
 def amax(x, dim=None, keepdim=False):
-    return reduce.Max.apply(x, axis=_reduce_axis(x, dim), keepdims=keepdim)
+    axis = _reduce_axis(x, dim)
+    _nonempty(x, axis, "max")
+    return reduce.Max.apply(x, axis=axis, keepdims=keepdim)
 
 
 
@@ -172,12 +186,16 @@ def min(x, dim=None, keepdim=False):
 def argmax(x, dim=None, keepdim=False):
     """Index of the largest element (flattened when ``dim`` is None). Not differentiable."""
     x = _t(x)
-    return Tensor._make(x.data.argmax(axis=_reduce_axis(x, dim), keepdims=keepdim), None)
+    axis = _reduce_axis(x, dim)
+    _nonempty(x, axis, "argmax")
+    return Tensor._make(x.data.argmax(axis=axis, keepdims=keepdim), None)
 
 
 def argmin(x, dim=None, keepdim=False):
     x = _t(x)
-    return Tensor._make(x.data.argmin(axis=_reduce_axis(x, dim), keepdims=keepdim), None)
+    axis = _reduce_axis(x, dim)
+    _nonempty(x, axis, "argmin")
+    return Tensor._make(x.data.argmin(axis=axis, keepdims=keepdim), None)
 
 
 def logsumexp(x, dim=None, keepdim=False):
@@ -194,6 +212,9 @@ def permute(x, *dims): return x.permute(*dims)
 
 
 def transpose(x, dim0, dim1):
+    dim0, dim1 = _dims(x, (dim0, dim1)) if x.ndim else (0, 0)
+    if not x.ndim:
+        return x
     axes = list(range(x.ndim))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return movement.Permute.apply(x, axes=tuple(axes))
@@ -202,7 +223,7 @@ def transpose(x, dim0, dim1):
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return x.reshape(1)
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    start, end = _dims(x, (start_dim, end_dim))
     # NOTE: the merged size spelled out, not -1: NumPy cannot infer -1 next to a 0 (empty batch)
     shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
     return x.reshape(shape)
@@ -312,6 +333,13 @@ def pad(x, pad, mode="constant", value=None):
 def one_hot(indices, num_classes):
     data = indices.data if isinstance(indices, Tensor) else indices
     xp = get_array_module(data)
+    data = xp.asarray(data)
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got dtype {data.dtype}; use "
+                        ".long().")
+    if data.size and (data.min() < 0 or data.max() >= num_classes):
+        raise ValueError(f"one_hot: class indices must lie in [0, {num_classes}), got values "
+                         f"in [{int(data.min())}, {int(data.max())}].")
     return Tensor._make(xp.eye(num_classes, dtype=xp.float32)[data], None)
 
 

@@ -147,7 +147,11 @@ class Tensor:
         if isinstance(target, str):
             device = check_device(target)
             return self if device == self.device else E.ToDevice.apply(self, device=device)
-        dtype = np.dtype(target)
+        try:
+            dtype = np.dtype(target)
+        except (TypeError, ValueError):
+            raise TypeError(f"to(): expected a device ('cpu', 'cuda') or a dtype "
+                            f"(glassgrad.float32, ...), got {target!r}.") from None
         return self if dtype == self.dtype else E.Cast.apply(self, dtype=dtype)
 
     def cpu(self) -> Tensor: return self.to("cpu")
@@ -210,7 +214,12 @@ class Tensor:
 
     # comparisons give boolean tensors and record no graph
     def _cmp(self, o, op):
-        return Tensor._make(op(self.data, o.data if isinstance(o, Tensor) else o), None)
+        try:
+            return Tensor._make(op(self.data, o.data if isinstance(o, Tensor) else o), None)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"cannot compare a tensor of shape {tuple(self.shape)} with "
+                            f"{type(o).__name__} ({err}); compare with a number or a tensor "
+                            "whose shape broadcasts.") from None
     def __lt__(self, o): return self._cmp(o, lambda a, b: a < b)
     def __le__(self, o): return self._cmp(o, lambda a, b: a <= b)
     def __gt__(self, o): return self._cmp(o, lambda a, b: a > b)
@@ -235,7 +244,13 @@ class Tensor:
             raise GraphError("in-place assignment into a tensor that requires grad would corrupt "
                              "its gradient. Do it under glassgrad.no_grad(), or build the new "
                              "value with where()/cat().")
-        self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
+        except (IndexError, ValueError, TypeError) as err:
+            raise type(err)(f"x[...] = v: cannot assign a {type(value).__name__} at index "
+                            f"{index!r} of a tensor of shape {tuple(self.shape)}: {err}. The "
+                            "index must lie inside the shape and v must be numbers that "
+                            "broadcast to the indexed part.") from None
         versions.written(self, "x[...] = v (__setitem__)")
 
     def __len__(self):

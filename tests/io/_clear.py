@@ -34,8 +34,14 @@ def _last_glassgrad_frame(exc):
 
 
 def raised_in_glassgrad(exc: BaseException) -> bool:
+    """Raised on purpose by glassgrad: the innermost frame is glassgrad's and it is a ``raise``
+    statement (a NumPy error from a C call on a glassgrad line is a raw error, not a clear
+    one: its message speaks NumPy, not glassgrad)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and os.path.abspath(frames[-1].filename).startswith(PKG)
+    if not frames or not os.path.abspath(frames[-1].filename).startswith(PKG):
+        return False
+    line = frames[-1].line or ""
+    return line.lstrip().startswith("raise") or " raise " in f" {line} "
 
 
 def assert_clear(exc: BaseException, *, allow=()) -> None:

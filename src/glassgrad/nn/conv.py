@@ -13,7 +13,7 @@ from ..creation import empty
 from ..errors import ShapeError
 from . import conv_functional as CF
 from . import init
-from .inputs import check_dtype
+from .inputs import check_dtype, check_sizes
 from .module import Module
 from .parameter import Parameter
 
@@ -29,9 +29,7 @@ class _ConvNd(Module):
                  dtype=None):
         super().__init__()
         name, n = type(self).__name__, self._dims
-        if in_channels <= 0 or out_channels <= 0:
-            raise ValueError(f"{name}: in_channels and out_channels must be positive, got "
-                             f"{in_channels} and {out_channels}.")
+        check_sizes(name, in_channels=in_channels, out_channels=out_channels)
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups}).")

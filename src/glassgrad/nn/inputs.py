@@ -33,6 +33,25 @@ from ..tensor import Tensor
 ACCEPTED = "a glassgrad Tensor, a NumPy array, or a (nested) list of numbers"
 
 
+def check_sizes(owner: str, **sizes) -> None:
+    """Constructor sizes (in_features=..., hidden_size=...) must be positive ints: a clear
+    error naming the layer and the argument, not Python's comparison error."""
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{owner}: {name} must be a positive int, got "
+                            f"{type(value).__name__} {value!r}.")
+        if value <= 0:
+            raise ValueError(f"{owner}: {name} must be positive, got {value}.")
+
+
+def check_probability(owner: str, name: str, p) -> None:
+    """A probability argument (Dropout's p): a number in [0, 1]."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number in [0, 1], got {type(p).__name__}.")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{owner}: {name} must be in [0, 1], got {p}.")
+
+
 def param_dtype(layer):
     """The dtype of the layer's first floating parameter, or None (a layer without any)."""
     for p in layer._parameters.values():

@@ -6,7 +6,7 @@ from ..creation import empty
 from ..ops.linalg import Linear as _Linear
 from ..tensor import Tensor
 from . import init
-from .inputs import check_dtype
+from .inputs import check_dtype, check_sizes
 from .module import Module, check_features
 from .parameter import Parameter
 
@@ -34,9 +34,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
-        if in_features <= 0 or out_features <= 0:
-            raise ValueError(f"Linear: in_features and out_features must be positive, got "
-                             f"{in_features} and {out_features}.")
+        check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         self.bias = Parameter(empty(out_features, dtype=dtype)) if bias else None

@@ -187,7 +187,7 @@ def _one_hot(input, idx, valid):
 def _class_weights(input, weight):
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, Tensor) else weight
+    w = (weight if isinstance(weight, Tensor) else as_input("class weight", weight)).data
     w = get_array_module(input.data).asarray(w, dtype=input.dtype)
     if w.shape != (input.shape[1],):
         raise ShapeError(f"class weight must have shape ({input.shape[1]},), one per class, "

@@ -14,6 +14,7 @@ from ..backend import get_array_module
 from ..errors import ShapeError
 from ..functional import where
 from ..tensor import Tensor
+from .inputs import as_input
 from .loss_functional import _input, _reduce, _target
 
 
@@ -138,7 +139,7 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     if isinstance(var, (int, float)):
         var = Tensor._make(xp.full(input.shape, float(var), dtype=input.dtype), None)
     elif not isinstance(var, Tensor):
-        var = Tensor._make(xp.asarray(var, dtype=input.dtype), None)
+        var = as_input("gaussian_nll_loss", var, input.dtype, "var")
     shape, vshape = tuple(input.shape), tuple(var.shape)
     if vshape != shape:
         if vshape == shape[:-1]:

@@ -37,7 +37,7 @@ from ..ops.recurrent import GRUSequence, LSTMSequence, RNNSequence
 from ..tensor import Tensor
 from . import init
 from .functional import dropout
-from .inputs import check_dtype
+from .inputs import check_dtype, check_probability, check_sizes
 from .module import Module, check_features
 from .parameter import Parameter
 
@@ -73,11 +73,9 @@ class RNNBase(Module):
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, dtype=None):
         super().__init__()
-        if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
-            raise ValueError(f"{type(self).__name__}: input_size, hidden_size and num_layers "
-                             f"must be positive, got {input_size}, {hidden_size}, {num_layers}.")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}.")
+        check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size,
+                    num_layers=num_layers)
+        check_probability(type(self).__name__, "dropout", dropout)
         if dropout > 0 and num_layers == 1:  # PyTorch's warning, word for word
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "

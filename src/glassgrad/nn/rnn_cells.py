@@ -136,6 +136,9 @@ class LSTMCell(_CellBase):
     GATES = 4
 
     def forward(self, x, hx=None):
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise TypeError(f"LSTMCell: hx must be a pair (h, c) of tensors, or None for "
+                            f"zeros; got {type(hx).__name__}.")
         h, c = (None, None) if hx is None else hx
         x, (h, c), batched = self._prepare(x, [h, c], "hc")
         y = LSTMSequence.apply(x, h, c, *self._weights())
