@@ -78,10 +78,7 @@ class Tensor:
     def device(self) -> str:
         return device_of(self.data)
 
-    @property
-    def _version(self) -> int:
-        """How many in-place changes this tensor has had (PyTorch's ``Tensor._version``)."""
-        return versions.version(self)
+    _version = property(versions.version, doc="In-place changes so far (PyTorch's _version).")
 
     @property
     def is_leaf(self) -> bool:
@@ -147,11 +144,7 @@ class Tensor:
         if isinstance(target, str):
             device = check_device(target)
             return self if device == self.device else E.ToDevice.apply(self, device=device)
-        try:
-            dtype = np.dtype(target)
-        except (TypeError, ValueError):
-            raise TypeError(f"to(): expected a device ('cpu', 'cuda') or a dtype "
-                            f"(glassgrad.float32, ...), got {target!r}.") from None
+        dtype = convert.as_dtype(target, "to() (a device 'cpu'/'cuda', or a dtype)")
         return self if dtype == self.dtype else E.Cast.apply(self, dtype=dtype)
 
     def cpu(self) -> Tensor: return self.to("cpu")
@@ -217,9 +210,7 @@ class Tensor:
         try:
             return Tensor._make(op(self.data, o.data if isinstance(o, Tensor) else o), None)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"cannot compare a tensor of shape {tuple(self.shape)} with "
-                            f"{type(o).__name__} ({err}); compare with a number or a tensor "
-                            "whose shape broadcasts.") from None
+            raise TypeError(f"cannot compare a tensor with a {type(o).__name__}: {err}") from None
     def __lt__(self, o): return self._cmp(o, lambda a, b: a < b)
     def __le__(self, o): return self._cmp(o, lambda a, b: a <= b)
     def __gt__(self, o): return self._cmp(o, lambda a, b: a > b)
@@ -244,14 +235,8 @@ class Tensor:
             raise GraphError("in-place assignment into a tensor that requires grad would corrupt "
                              "its gradient. Do it under glassgrad.no_grad(), or build the new "
                              "value with where()/cat().")
-        try:
-            self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
-        except (IndexError, ValueError, TypeError) as err:
-            raise type(err)(f"x[...] = v: cannot assign a {type(value).__name__} at index "
-                            f"{index!r} of a tensor of shape {tuple(self.shape)}: {err}. The "
-                            "index must lie inside the shape and v must be numbers that "
-                            "broadcast to the indexed part.") from None
-        versions.written(self, "x[...] = v (__setitem__)")
+        value = value.data if isinstance(value, Tensor) else value
+        versions.write(self, index, _index(index), value)
 
     def __len__(self):
         if self.ndim == 0:
@@ -353,8 +338,7 @@ def _index(index):
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
-        return get_array_module(index).asarray(
-            [i.data if isinstance(i, Tensor) else i for i in index])
+        return get_array_module(index).asarray([getattr(i, "data", i) for i in index])
     return index
 
 

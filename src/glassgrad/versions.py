@@ -103,6 +103,19 @@ def bump(t, op: str, s: int, old_array, old=None) -> None:
     autograd._state["inplace"] = max(autograd._state["inplace"], s)
 
 
+def write(t, index, key, value) -> None:
+    """``t[index] = value`` (``key``: the index with Tensors replaced by arrays): the one
+    in-place change that writes memory. Counted for t and for the memory it shares."""
+    try:
+        t.data[key] = value
+    except (IndexError, ValueError, TypeError) as err:
+        raise type(err)(f"x[...] = v: cannot assign a {type(value).__name__} at index {index!r} "
+                        f"of a tensor of shape {tuple(t.shape)}: {err}. The index must lie "
+                        "inside the shape and v must be numbers that broadcast to the indexed "
+                        "part.") from None
+    written(t, "x[...] = v (__setitem__)")
+
+
 def written(t, op: str) -> None:
     """``t[...] = v`` wrote into t's array: count it for t and for the memory it shares (a view
     of it, or its ``detach()``, may be what an op saved)."""

@@ -27,7 +27,8 @@ _hook_ids = itertools.count()
 class Module(KerasMethods):
     """Base class of layers and models: subclass it, call ``super().__init__()`` first, assign
     Parameters and sub-Modules as attributes, and write ``forward``. Call the module, not
-    ``forward``, so hooks run."""
+    ``forward``, so hooks run (and, for glassgrad's layers, the input and dtype rules of
+    ``glassgrad.nn.inputs``: arrays and lists are converted, junk and other dtypes refused)."""
 
     training: bool
     # NOTE: glassgrad's own layers convert a first argument that is not a Tensor (arrays, lists)
