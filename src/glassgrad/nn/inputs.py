@@ -97,7 +97,7 @@ def dtype_error(layer, x, dtype) -> TypeError:
     got = x.data.dtype
     name = {"float32": "x.float()", "float64": "x.double()"}.get(str(dtype), f"x.to({dtype})")
     if got.kind in "fc":
-        model = {"float32": "model.double()", "float64": "model.float()"}.get(str(got))
+        model = {"float32": "model.float()", "float64": "model.double()"}.get(str(got))
         other = f", or convert the model to {got} ({model})" if model else ""
         return TypeError(f"{layer!r}: the input is a {got} tensor but the layer's parameters "
                          f"are {dtype}. Convert the input ({name}){other}; glassgrad does "
