@@ -221,3 +221,11 @@ def test_graph_walks_show_the_graph_as_it_was_used():
     y.add_(1.0)
     ops = [type(t._ctx).__name__ for t in gg.autograd.topological_order(z) if t._ctx]
     assert ops == ["Mul", "Sum"]  # not the Add of the later change
+
+
+def test_a_long_loop_of_updates_keeps_the_version_record_short():
+    w = gg.ones(3)
+    for _ in range(500):
+        w -= 0.01  # the old arrays die: their records are dropped at the next change
+    assert w._version == 500
+    assert len(w._vc.changes) <= 2

@@ -47,8 +47,11 @@ class Change:
         self.stamp, self.op, self.version, self.old = stamp, op, version, old
         try:
             self.old_ref = weakref.ref(old_array)
-        except TypeError:  # NOTE: arrays without weakref support: compare by identity later
-            self.old_ref = lambda arr=old_array: arr
+        except TypeError:
+            # NOTE: an array type without weak references: not kept alive (a loop of updates
+            # would hold every old value). The old array is never written into, so gradients
+            # stay right; only PyTorch's refusal of a saved, changed value is lost there.
+            self.old_ref = _dead
 
 
 class Record:
@@ -68,6 +71,17 @@ class Record:
 
 # id(root array) -> [weakref(root), stamps of the writes (ascending)]: memory writes per buffer
 _BUFFERS: dict = {}
+
+
+def _dead():
+    return None
+
+
+def _tracks(entry, root) -> bool:
+    """Whether a buffer entry is ``root``'s: its reference gives root itself, or None for an
+    array type without weak references (tracked by id). By identity, never by ==."""
+    ref = entry[0]()
+    return ref is root or ref is None
 
 
 def stamp() -> int:
@@ -123,14 +137,15 @@ def written(t, op: str) -> None:
     root = _root(t.data)
     key = id(root)
     entry = _BUFFERS.get(key)
-    if entry is None or entry[0]() is not root:
+    if entry is None or not _tracks(entry, root):
         try:
             ref = weakref.ref(root, lambda _, key=key: _BUFFERS.pop(key, None))
-        except TypeError:  # NOTE: cannot be tracked; such arrays are not NumPy's or CuPy's
-            ref = None
-        entry = _BUFFERS[key] = [ref, []] if ref is not None else None
-    if entry is not None:
-        entry[1].append(s)
+        except TypeError:
+            # NOTE: no weak references: keyed by id alone. A later array reusing the id may
+            # then be refused needlessly (a clear error), never silently wrong.
+            ref = _dead
+        entry = _BUFFERS[key] = [ref, []]
+    entry[1].append(s)
     rec = getattr(t, "_vc", None)
     if rec is None:
         rec = t._vc = Record()
@@ -210,7 +225,7 @@ def check(fn, t):
         roots = _saved_roots(fn)
     for key, root in roots.items():  # memory written through some view after the op saved it
         entry = _BUFFERS.get(key)
-        if entry is not None and entry[0]() is root and entry[1] and entry[1][-1] > seq:
+        if entry is not None and _tracks(entry, root) and entry[1][-1] > seq:
             stamps = entry[1]
             op = type(fn).__name__
             which = [f"input {i}" for i, x in enumerate(inputs)
