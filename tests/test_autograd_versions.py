@@ -229,3 +229,16 @@ def test_a_long_loop_of_updates_keeps_the_version_record_short():
         w -= 0.01  # the old arrays die: their records are dropped at the next change
     assert w._version == 500
     assert len(w._vc.changes) <= 2
+
+
+def test_old_nodes_of_a_changed_tensor_are_dropped_once_backward_freed_them():
+    w = gg.tensor([0.5, -0.5], requires_grad=True)
+    h = w * 1.0
+    for _ in range(50):
+        h.mul_(w)  # each change rebases h onto a new node and remembers the old one
+    assert len(h._vc.changes) == 50
+    h.sum().backward()  # frees the whole graph: no earlier use can be backpropagated again
+    np.testing.assert_allclose(w.grad.numpy(), 51 * np.array([0.5, -0.5]) ** 50, rtol=1e-5)
+    with gg.no_grad():
+        h.add_(1.0)
+    assert h._version == 51 and len(h._vc.changes) == 1

@@ -84,6 +84,13 @@ def _tracks(entry, root) -> bool:
     return ref is root or ref is None
 
 
+def _live(c) -> bool:
+    if c.old is None:
+        return c.old_ref() is not None
+    ctx = c.old._ctx
+    return ctx is None or ctx.inputs is not None
+
+
 def stamp() -> int:
     """Draw the stamp of an in-place change before computing it, so that ops the change itself
     records (the new node of a rebased tensor) come after it."""
@@ -106,9 +113,10 @@ def bump(t, op: str, s: int, old_array, old=None) -> None:
     if rec is None:
         rec = t._vc = Record()
     rec.version += 1
-    # NOTE: a change whose old value nobody kept (no op saved it) and that moved no node can no
-    # longer matter to any backward: drop it, so a loop of updates keeps the list short.
-    rec.changes = [c for c in rec.changes if c.old is not None or c.old_ref() is not None]
+    # NOTE: drop the changes that can no longer matter to any backward, so a loop of updates
+    # keeps the list short: an old value nobody kept (no op saved it) that moved no node, or a
+    # moved node whose graph a backward has since freed.
+    rec.changes = [c for c in rec.changes if _live(c)]
     rec.changes.append(Change(s, op, rec.version, old_array, old))
     if old is not None:
         # the old value is frozen: its own record says when and how it was superseded
