@@ -128,9 +128,11 @@ def test_embedding_converts_lists_of_ids_to_integers_and_refuses_floats():
         emb("ab")
 
 
-def test_containers_identity_and_user_modules_pass_inputs_through():
+def test_containers_convert_by_their_first_layer_identity_and_user_modules_pass_through():
     seq = nn.Sequential(nn.Embedding(5, 2), nn.Flatten())
     assert seq([[1, 2]]).shape == (1, 4)  # ids reach the Embedding as integers
+    # a Sequential converts by its first layer with parameters: float64 after model.double()
+    assert nn.Sequential(nn.Flatten(), nn.Linear(2, 1)).double()([[1.0, 2.0]]).dtype == np.float64
     assert nn.Identity()("anything") == "anything"
 
     class Pair(nn.Module):

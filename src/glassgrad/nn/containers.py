@@ -21,8 +21,6 @@ def _index(n: int, idx: int, what: str) -> int:
 class _ModuleSequence(Module):
     """What Sequential and ModuleList share: children named "0", "1", ... in order."""
 
-    _converts_input = False  # NOTE: the first layer converts (an Embedding wants integers)
-
     def __len__(self):
         return len(self._modules)
 
@@ -136,8 +134,6 @@ class ModuleList(_ModuleSequence):
 
 class ModuleDict(Module):
     """A dict of Modules (insertion-ordered) whose parameters are registered."""
-
-    _converts_input = False
 
     def __init__(self, modules=None):
         super().__init__()

@@ -18,9 +18,9 @@ float layer, raises ``TypeError`` naming the layer, both dtypes and the fix (``x
 and a silent float64 result would hide a slow path. Only data without a dtype of its own
 (arrays and lists, above) is converted. Embedding takes integer indices instead.
 
-Containers (``Sequential``, ``ModuleList``, ``ModuleDict``) and ``Identity`` pass their input
-on untouched; a user's own Module subclass converts nothing (its forward may take any object),
-unless it subclasses a glassgrad layer.
+``Sequential`` converts by the rule of its first layer with parameters (an Embedding's: integer
+ids); ``Identity`` passes anything through; a user's own Module subclass converts nothing (its
+forward may take any object), unless it subclasses a glassgrad layer.
 """
 
 from __future__ import annotations
@@ -86,10 +86,20 @@ def as_input(owner: str, x, dtype=None, what: str = "input") -> Tensor:
 
 
 def layer_input(layer, x) -> Tensor:
-    """A layer's first argument under the input rule (``Module.__call__``, non-Tensors only)."""
-    index = getattr(layer, "_index_input", False)  # Embedding: integer ids, not its dtype
+    """A layer's first argument under the input rule (``Module.__call__``, non-Tensors only).
+
+    A container (Sequential) converts by the rule of the first layer, in order, that has
+    floating parameters or takes integer ids (Embedding): its inner layers are called
+    directly. Parameter-free layers before it keep a Tensor's dtype, so that is the one."""
+    dtype = None
+    for m in layer.modules():
+        if getattr(m, "_index_input", False):  # Embedding: integer ids, not its dtype
+            break
+        dtype = param_dtype(m)
+        if dtype is not None:
+            break
     name = repr(layer).splitlines()[0].rstrip("(")
-    return as_input(name, x, None if index else param_dtype(layer))
+    return as_input(name, x, dtype)
 
 
 def dtype_error(layer, x, dtype) -> TypeError:
