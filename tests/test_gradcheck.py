@@ -113,3 +113,31 @@ def test_missing_gradient_counts_as_zero_and_fails():
     x = gg.randn(3, requires_grad=True)
     with pytest.raises(gg.GradcheckError, match="analytic 0 vs"):
         gg.gradcheck(lambda t: gg.tensor(t.detach().numpy() * 2, dtype=gg.float64), [x])
+
+
+def test_a_scalar_failure_reports_the_derivatives_a_hand_calculation_gives():
+    # f = x·detach(x) + x at x = 1.75: the analytic side treats detach(x) as a constant,
+    # f' = x + 1 = 2.75; the true derivative is 2x + 1 = 4.5 (no random projection).
+    for x in (gg.tensor(1.75, dtype=gg.float64), gg.tensor([1.75], dtype=gg.float64)):
+        with pytest.raises(gg.GradcheckError) as info:
+            gg.gradcheck(lambda t: t * t.detach() + t, x)
+        msg = str(info.value)
+        assert "analytic 2.75 vs numerical 4.5 " in msg, msg
+
+
+def test_a_vector_failure_reports_the_worst_jacobian_entry_in_closed_form():
+    # f = x·detach(x) + x elementwise on x = (1, 2, 3): ∂f_i/∂x_i analytic x_i + 1, true
+    # 2x_i + 1; the worst is i = 2: 4 vs 7.
+    x = gg.tensor([1.0, 2.0, 3.0], dtype=gg.float64)
+    with pytest.raises(gg.GradcheckError) as info:
+        gg.gradcheck(lambda t: t * t.detach() + t, x)
+    msg = str(info.value)
+    assert "at index (2,): analytic 4 vs numerical 7 " in msg and "∂f[2]/∂x[2]" in msg, msg
+
+
+def test_a_cross_term_error_is_reported_at_its_jacobian_entry():
+    # f = (x0·x1, x1) with x1's first use detached: ∂f0/∂x1 analytic 0, true x0 = 3.
+    x = gg.tensor([3.0, 2.0], dtype=gg.float64)
+    with pytest.raises(gg.GradcheckError) as info:
+        gg.gradcheck(lambda t: gg.stack([t[0] * t[1].detach(), t[1]]), x)
+    assert "at index (1,): analytic 0 vs numerical 3 " in str(info.value), str(info.value)

@@ -442,8 +442,8 @@ def test_hooks_and_retain_grad_across_an_in_place_change_like_torch():
 
 @pytest.mark.parametrize("retain_graph", [False, True])
 def test_in_place_after_another_op_used_the_value_is_refused_not_wrong(retain_graph):
-    # PyTorch handles this with version counters (gradient 5 here); glassgrad cannot route the
-    # earlier use to the old value, so it raises instead of returning a wrong gradient.
+    # Mul saved ``a`` for its backward; the version counter sees the change and backward
+    # refuses (PyTorch answers 5 here, as its Mul by a constant saves only the constant).
     w = gg.tensor([1.0, 2.0], requires_grad=True)
     a = w * 1.0
     b = a * 2.0

@@ -24,7 +24,9 @@ from .errors import GraphError, NotDifferentiableError, ShapeError
 
 OPS: dict[str, type] = {}  # every Function subclass by name: the op table the tests walk
 
-_state = {"grad": True, "anomaly": False}
+# NOTE: "inplace" is the stamp of the latest in-place change (versions.py): ops older than it
+# get the version check in backward; no other op pays anything for version counters.
+_state = {"grad": True, "anomaly": False, "inplace": -1}
 _sequence = itertools.count()  # creation order of recorded ops: the backward engine's order
 _new, _ndarray = object.__new__, np.ndarray
 
@@ -185,7 +187,7 @@ def topological_order(root, all_tensors: bool = False) -> list:
             emit(t)  # a leaf: nothing below it, so it is done as soon as it is reached
             continue
         push((t, True))
-        inputs = fn.inputs
+        inputs = fn.inputs if fn.seq > _state["inplace"] else versions.edges(fn)
         if inputs is None:
             raise GraphError(
                 f"backward through {type(fn).__name__} a second time: its graph was freed by "
@@ -224,7 +226,7 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
         sink, grads, heap = session.sink, *session.start(root, grad)
     take, get = grads.pop, grads.get
     pop, push = heapq.heappop, heapq.heappush
-    anomaly = _state["anomaly"]
+    anomaly, inplace = _state["anomaly"], _state["inplace"]
     isinstance_, tensor = isinstance, Tensor
     # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
     # this loop runs once per node per training step, and small models are overhead-bound.
@@ -244,6 +246,9 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
                     f"{type(fn).__name__} has no useful derivative (it is zero almost "
                     "everywhere), so gradients cannot flow through it. Use it in forward only, "
                     "or replace it by a smooth surrogate (e.g. sigmoid for Step, tanh for Sign).")
+            inputs = fn.inputs
+            if fn.seq < inplace:  # changed in place since this op ran: versions.py decides
+                inputs = versions.check(fn, t)
             # NOTE: an op freed by an earlier backward (inputs None, saved arrays gone) fails
             # here with AttributeError or TypeError; the handler below explains it.
             in_grads = fn.backward(g)
@@ -252,7 +257,7 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
             if anomaly:
                 _check_finite(fn, in_grads, "backward", _shapes(
                     [x.data if isinstance(x, Tensor) else x for x in fn.inputs]))
-            for x, gx in zip(fn.inputs, in_grads):
+            for x, gx in zip(inputs, in_grads):
                 if gx is None or not isinstance_(x, tensor) or not x.requires_grad:
                     continue
                 data = x.data
@@ -289,6 +294,6 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
 
 
 # NOTE: a late import: autograd_grad builds on the engine above (glassgrad.autograd.grad).
-from . import autograd_grad  # noqa: E402
+from . import autograd_grad, versions  # noqa: E402
 
 grad = autograd_grad.grad

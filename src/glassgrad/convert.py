@@ -10,13 +10,18 @@ from .backend import check_device, device_of, get_array_module, to_device
 _dtypes = {"default_float": np.dtype(np.float32)}
 
 
+def as_dtype(dtype, what: str):
+    """``np.dtype(dtype)``, or a TypeError naming ``what`` (the caller) and the usual dtypes."""
+    try:
+        return np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: {dtype!r} is not a dtype; use glassgrad.float32, "
+                        "glassgrad.float64 or glassgrad.int64.") from None
+
+
 def set_default_dtype(dtype) -> None:
     """Set the floating dtype new tensors get (float32 unless changed; float64 for hand checks)."""
-    try:
-        dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"set_default_dtype: {dtype!r} is not a dtype; use "
-                        "glassgrad.float32 or glassgrad.float64.") from None
+    dtype = as_dtype(dtype, "set_default_dtype")
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
     _dtypes["default_float"] = dtype
@@ -33,6 +38,9 @@ def _as_array(data, dtype=None, device=None):
     xp = get_array_module(data)
     try:
         arr = xp.array(data, dtype=dtype)
+    except TypeError as err:  # NOTE: dicts, sets, objects NumPy cannot read as numbers
+        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__}: "
+                        f"{err}. Give numbers, (nested) lists of numbers or an array.") from None
     except ValueError as err:
         raise ValueError(f"tensor: cannot make a tensor from this {type(data).__name__}: {err} "
                          "Nested lists must be rectangular (ragged rows need padding).") from err
@@ -42,6 +50,11 @@ def _as_array(data, dtype=None, device=None):
     if arr.dtype == object:
         raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
                         "(ragged nested lists or non-numbers?).")
+    if arr.dtype.kind not in "biufc":  # strings, bytes, datetimes, records: not numbers
+        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
+                        f"holding {arr.dtype} values (e.g. strings); tensors hold numbers. "
+                        "Encode text first (a vocabulary of token ids), or parse numbers "
+                        "(float(s)).")
     if device is not None and check_device(device) != device_of(arr):
         arr = to_device(arr, device)
     return arr

@@ -70,6 +70,11 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
     if end is None:
         start, end = 0, start
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} {v!r}.")
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step!r} (start {start}, end {end}).")
     ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     if dtype is None:
         dtype = np.int64 if ints else get_default_dtype()

@@ -6,7 +6,11 @@ primitives they are made of; none of them has a hand-written backward.
 
 from __future__ import annotations
 
+import builtins
+import math
 from collections import namedtuple
+
+import numpy as np
 
 from .arith import cumprod, cumsum, floor_divide, prod, remainder  # noqa: F401
 from .backend import get_array_module
@@ -25,10 +29,27 @@ def _t(x, like=None) -> Tensor:
 
 
 def _dims(x: Tensor, dim) -> tuple:
+    """``dim`` (an int, a sequence of ints, or None for all) as non-negative dims of ``x``.
+    A 0-d tensor accepts dim 0 or -1 and has no dims to reduce (PyTorch's rule)."""
     if dim is None:
         return tuple(range(x.ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(d % x.ndim for d in dims)
+    dims = (dim,) if not isinstance(dim, (list, tuple)) else tuple(dim)
+    n = builtins.max(x.ndim, 1)
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or not -n <= d < n:
+            raise ShapeError(f"dim {d!r} is out of range for a tensor of shape {tuple(x.shape)} "
+                             f"(valid dims are {-n}..{n - 1}).")
+    return tuple(int(d) % x.ndim for d in dims) if x.ndim else ()
+
+
+def _reduce_axis(x: Tensor, dim):
+    """A reduction's ``axis``: None for all dims, and for a 0-d tensor (after checking dim)."""
+    if dim is None or (isinstance(dim, (list, tuple)) and not dim):
+        return None
+    dims = _dims(x, dim)
+    if not dims:
+        return None
+    return dims[0] if isinstance(dim, (int, np.integer)) else dims
 
 
 def _count(x: Tensor, dim) -> int:
@@ -113,7 +134,25 @@ def std(x, dim=None, keepdim=False, correction=None, *, unbiased=None):
     return sqrt(var(x, dim, keepdim, correction, unbiased=unbiased))
 
 
-def amax(x, dim=None, keepdim=False): return reduce.Max.apply(x, axis=_axis(dim), keepdims=keepdim)
+def _nonempty(x: Tensor, axis, name: str) -> None:
+    """Refuse a max/min/argmax over no elements, as PyTorch does (there is no answer)."""
+    if x.data.size == 0:
+        n = x.data.size if axis is None else builtins.min(
+            x.shape[a] for a in ((axis,) if isinstance(axis, int) else axis))
+        if n == 0:
+            where = "of an empty tensor" if axis is None else f"along dim {axis}, which is empty,"
+            raise ShapeError(f"{name} {where} (shape {tuple(x.shape)}): there are no elements "
+                             "to choose from (PyTorch refuses too). Skip empty batches, or "
+                             "reduce along a dim that has elements.")
+
+
+def amax(x, dim=None, keepdim=False):
+    axis = _reduce_axis(x, dim)
+    _nonempty(x, axis, "max")
+    return reduce.Max.apply(x, axis=axis, keepdims=keepdim)
+
+
+
 def amin(x, dim=None, keepdim=False): return -amax(-x, dim, keepdim)
 
 
@@ -146,17 +185,21 @@ def min(x, dim=None, keepdim=False):
 
 def argmax(x, dim=None, keepdim=False):
     """Index of the largest element (flattened when ``dim`` is None). Not differentiable."""
-    data = x.data if isinstance(x, Tensor) else x
-    return Tensor._make(data.argmax(axis=dim, keepdims=keepdim), None)
+    x = _t(x)
+    axis = _reduce_axis(x, dim)
+    _nonempty(x, axis, "argmax")
+    return Tensor._make(x.data.argmax(axis=axis, keepdims=keepdim), None)
 
 
 def argmin(x, dim=None, keepdim=False):
-    data = x.data if isinstance(x, Tensor) else x
-    return Tensor._make(data.argmin(axis=dim, keepdims=keepdim), None)
+    x = _t(x)
+    axis = _reduce_axis(x, dim)
+    _nonempty(x, axis, "argmin")
+    return Tensor._make(x.data.argmin(axis=axis, keepdims=keepdim), None)
 
 
 def logsumexp(x, dim=None, keepdim=False):
-    return reduce.LogSumExp.apply(x, axis=_axis(dim), keepdims=keepdim)
+    return reduce.LogSumExp.apply(x, axis=_reduce_axis(x, dim), keepdims=keepdim)
 
 
 def log_softmax(x, dim=-1): return loss.LogSoftmax.apply(x, axis=dim)
@@ -169,6 +212,9 @@ def permute(x, *dims): return x.permute(*dims)
 
 
 def transpose(x, dim0, dim1):
+    dim0, dim1 = _dims(x, (dim0, dim1)) if x.ndim else (0, 0)
+    if not x.ndim:
+        return x
     axes = list(range(x.ndim))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return movement.Permute.apply(x, axes=tuple(axes))
@@ -177,8 +223,9 @@ def transpose(x, dim0, dim1):
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return x.reshape(1)
-    start, end = start_dim % x.ndim, end_dim % x.ndim
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    start, end = _dims(x, (start_dim, end_dim))
+    # NOTE: the merged size spelled out, not -1: NumPy cannot infer -1 next to a 0 (empty batch)
+    shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
     return x.reshape(shape)
 
 
@@ -192,6 +239,9 @@ def squeeze(x, dim=None):
 
 
 def unsqueeze(x, dim):
+    if not -(x.ndim + 1) <= dim <= x.ndim:
+        raise ShapeError(f"unsqueeze: dim {dim} is out of range for a tensor of shape "
+                         f"{tuple(x.shape)} (valid dims are {-(x.ndim + 1)}..{x.ndim}).")
     dim = dim % (x.ndim + 1)
     return x.reshape(x.shape[:dim] + (1,) + x.shape[dim:])
 
@@ -230,6 +280,11 @@ def split(x, split_size_or_sections, dim=0):
     n = x.shape[dim]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
+        if size <= 0 and not (size == 0 and n == 0):
+            raise ValueError(f"split: split_size must be a positive int, got {size} (dim {dim} "
+                             f"has {n} elements); or give a list of sizes.")
+        if size == 0:
+            return (x,)
         sizes = [size] * (n // size) + ([n % size] if n % size else [])
     else:
         sizes = list(split_size_or_sections)
@@ -245,7 +300,11 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}.")
     n = x.shape[dim]
+    if n == 0:
+        return (x,)
     return split(x, -(-n // chunks), dim)
 
 
@@ -274,6 +333,13 @@ def pad(x, pad, mode="constant", value=None):
 def one_hot(indices, num_classes):
     data = indices.data if isinstance(indices, Tensor) else indices
     xp = get_array_module(data)
+    data = xp.asarray(data)
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got dtype {data.dtype}; use "
+                        ".long().")
+    if data.size and (data.min() < 0 or data.max() >= num_classes):
+        raise ValueError(f"one_hot: class indices must lie in [0, {num_classes}), got values "
+                         f"in [{int(data.min())}, {int(data.max())}].")
     return Tensor._make(xp.eye(num_classes, dtype=xp.float32)[data], None)
 
 

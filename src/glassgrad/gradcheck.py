@@ -33,10 +33,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, *, elementwise_limit=2
               directions=10, seed=0) -> bool:
     """Check the analytic gradients of ``fn`` against central differences, in float64.
 
-    The output is projected on a fixed random vector v, so every output element is checked:
-    the analytic side is the gradient of Σ v·fn(inputs), the numerical side is
-    (L(x + ε) − L(x − ε)) / 2ε element by element for inputs up to ``elementwise_limit``
-    elements, and along ``directions`` random directions for larger ones.
+    A scalar output is differentiated as it is. A larger output is projected on a fixed random
+    vector v, so every output element is checked at once: the analytic side is the gradient of
+    L = Σ v·fn(inputs), the numerical side (L(x + ε) − L(x − ε)) / 2ε, element by element for
+    inputs up to ``elementwise_limit`` elements, and along ``directions`` random directions for
+    larger ones. On a failure the message gives true derivatives, not projections: ∂f/∂x of
+    the worst element (for a scalar f, the numbers a hand calculation gives), and for a larger
+    output the Jacobian entry ∂f[j]/∂x[k] that disagrees most.
 
     Args:
         fn: function of Tensors returning a Tensor (or a tuple of Tensors).
@@ -59,7 +62,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, *, elementwise_limit=2
 
     leaves = [Tensor(a, dtype=a.dtype, requires_grad=w) for a, w in zip(base, wanted)]
     out = fn(*leaves)
-    v = rng.standard_normal(_flat_output(out).shape)
+    size = _flat_output(out).size
+    # NOTE: a scalar output needs no projection: its derivatives are reported as they are
+    v = np.ones(1) if size == 1 else rng.standard_normal(size)
 
     def loss(arrays) -> float:
         with no_grad():
@@ -80,12 +85,58 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, *, elementwise_limit=2
         if not wanted[i]:
             continue
         analytic = np.zeros(base[i].shape) if leaf.grad is None else to_numpy(leaf.grad.data)
-        _compare(name, base, i, analytic, loss, eps, atol, rtol, elementwise_limit,
-                 directions, rng)
+        worst = _compare(name, base, i, analytic, loss, eps, atol, rtol, elementwise_limit,
+                         directions, rng)
+        if worst is not None:
+            raise GradcheckError(_failure(fn, base, wanted, name, i, worst, eps, size, atol,
+                                          rtol))
     return True
 
 
-def _compare(name, base, i, analytic, loss, eps, atol, rtol, limit, directions, rng) -> None:
+def _failure(fn, base, wanted, name, i, worst, eps, size, atol, rtol) -> str:
+    """The message for a failure at input ``i``'s element ``worst``: the true derivatives of
+    each output element there (one backward per output element: only on failure)."""
+    x = base[i]
+    arrays = list(base)
+    cols = []
+    for sign in (1, -1):
+        pert = x.copy()
+        pert[worst] += sign * eps
+        arrays[i] = pert
+        with no_grad():
+            cols.append(_flat_output(fn(*[Tensor(a, dtype=a.dtype) for a in arrays])))
+    numeric = (cols[0] - cols[1]) / (2 * eps)
+    analytic = np.empty(size)
+    for j in range(size):
+        leaves = [Tensor(a, dtype=a.dtype, requires_grad=w) for a, w in zip(base, wanted)]
+        out = fn(*leaves)
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        j0 = j
+        for o in outs:
+            if j0 < o.data.size:
+                picked = o.reshape(-1)[j0]
+                if picked.requires_grad:
+                    picked.backward()
+                break
+            j0 -= o.data.size
+        g = leaves[i].grad
+        analytic[j] = 0.0 if g is None else float(to_numpy(g.data)[worst])
+    err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    j = int(np.argmax(err))
+    at = f"index {tuple(map(int, worst))}"
+    tol = f"(tolerance atol={atol} + rtol={rtol}·|numerical|)"
+    if size == 1:
+        return (f"gradcheck failed for {name} (shape {x.shape}) at {at}: analytic "
+                f"{analytic[0]:.7g} vs numerical {numeric[0]:.7g} (the derivative df/dx there) "
+                f"{tol}.")
+    return (f"gradcheck failed for {name} (shape {x.shape}) at {at}: analytic {analytic[j]:.7g} "
+            f"vs numerical {numeric[j]:.7g} (the Jacobian entry ∂f[{j}]/∂x{list(map(int, worst))}"
+            f", output element {j} of the flattened output) {tol}.")
+
+
+def _compare(name, base, i, analytic, loss, eps, atol, rtol, limit, directions, rng):
+    """The index of the worst element where the gradients of L disagree (element by element),
+    or None; raises for a disagreement along a random direction (large inputs)."""
     x = base[i]
     arrays = list(base)
     if x.size <= limit:
@@ -103,12 +154,7 @@ def _compare(name, base, i, analytic, loss, eps, atol, rtol, limit, directions, 
             numeric.reshape(-1)[k] = (plus - minus) / (2 * eps)
         err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         worst = np.unravel_index(np.argmax(err), x.shape) if x.size else ()
-        if x.size and err[worst] > 0:
-            raise GradcheckError(
-                f"gradcheck failed for {name} (shape {x.shape}) at index {tuple(map(int, worst))}"
-                f": analytic {analytic[worst]:.10g} vs numerical {numeric[worst]:.10g} "
-                f"(tolerance atol={atol} + rtol={rtol}·|numerical|).")
-        return
+        return worst if x.size and err[worst] > 0 else None
     for d in range(directions):
         u = rng.standard_normal(x.shape)
         arrays[i] = x + eps * u

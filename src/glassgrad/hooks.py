@@ -24,12 +24,12 @@ _ids = itertools.count()
 
 
 class _Special:
-    """What the ``_retain`` slot holds for a tensor with hooks (or rebased by an in-place op)."""
+    """What the ``_retain`` slot holds for a tensor with hooks."""
 
-    __slots__ = ("hooks", "retain", "rebased", "run")
+    __slots__ = ("hooks", "retain")
 
     def __init__(self, retain: bool = False):
-        self.hooks, self.retain, self.rebased, self.run = {}, retain, False, None
+        self.hooks, self.retain = {}, retain
 
 
 class _GradMark:
@@ -143,14 +143,6 @@ def visit(t, g, grads, session):
         if not (mark.capture or mark.go_on):
             return None  # leads to no input of autograd.grad: PyTorch does not run it
     if isinstance(s, _Special):
-        if s.rebased:
-            if s.run is grads:
-                raise GraphError(
-                    f"backward: a tensor modified in place (its op is "
-                    f"{type(t._ctx).__name__}) had already been used by another op before the "
-                    "change; glassgrad keeps no version history to backpropagate through that. "
-                    "Use the out-of-place form (y = y + ...) or modify it before using it.")
-            s.run = grads
         if s.hooks:
             g = run_hooks(t, g, s.hooks)
     if session is None or session.inputs is None:  # a plain backward: retain_grad stores

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, convert
+from . import autograd, convert, versions
 from .autograd import backward as _backward
 from .backend import check_device, device_of, get_array_module, to_numpy
 from .convert import (  # noqa: F401
@@ -36,7 +36,9 @@ class Tensor:
         device: "cpu" (NumPy) or "cuda" (CuPy).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "name", "__weakref__")
+    # NOTE: ``_vc`` (the version record, versions.py) stays unset until the first in-place change.
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "name", "_vc",
+                 "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to the Tensor's reflected dunder
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None, name=None):
@@ -75,6 +77,8 @@ class Tensor:
     @property
     def device(self) -> str:
         return device_of(self.data)
+
+    _version = property(versions.version, doc="In-place changes so far (PyTorch's _version).")
 
     @property
     def is_leaf(self) -> bool:
@@ -140,7 +144,7 @@ class Tensor:
         if isinstance(target, str):
             device = check_device(target)
             return self if device == self.device else E.ToDevice.apply(self, device=device)
-        dtype = np.dtype(target)
+        dtype = convert.as_dtype(target, "to() (a device 'cpu'/'cuda', or a dtype)")
         return self if dtype == self.dtype else E.Cast.apply(self, dtype=dtype)
 
     def cpu(self) -> Tensor: return self.to("cpu")
@@ -202,7 +206,11 @@ class Tensor:
     def __abs__(self): return E.Abs.apply(self)
 
     # comparisons give boolean tensors and record no graph
-    def _cmp(self, o, op): return Tensor._make(op(self.data, getattr(o, "data", o)), None)
+    def _cmp(self, o, op):
+        try:
+            return Tensor._make(op(self.data, o.data if isinstance(o, Tensor) else o), None)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"cannot compare a tensor with a {type(o).__name__}: {err}") from None
     def __lt__(self, o): return self._cmp(o, lambda a, b: a < b)
     def __le__(self, o): return self._cmp(o, lambda a, b: a <= b)
     def __gt__(self, o): return self._cmp(o, lambda a, b: a > b)
@@ -227,7 +235,8 @@ class Tensor:
             raise GraphError("in-place assignment into a tensor that requires grad would corrupt "
                              "its gradient. Do it under glassgrad.no_grad(), or build the new "
                              "value with where()/cat().")
-        self.data[_index(index)] = getattr(value, "data", value)
+        value = value.data if isinstance(value, Tensor) else value
+        versions.write(self, index, _index(index), value)
 
     def __len__(self):
         if self.ndim == 0:
@@ -276,10 +285,12 @@ class Tensor:
     clip = clamp
 
     def sum(self, dim=None, keepdim=False):
-        return reduce.Sum.apply(self, axis=_axis(dim), keepdims=keepdim)
+        axis = _axis(dim) if self.data.ndim else F._reduce_axis(self, dim)
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdim)
 
     def mean(self, dim=None, keepdim=False):
-        return reduce.Mean.apply(self, axis=_axis(dim), keepdims=keepdim)
+        axis = _axis(dim) if self.data.ndim else F._reduce_axis(self, dim)
+        return reduce.Mean.apply(self, axis=axis, keepdims=keepdim)
 
     def var(self, dim=None, keepdim=False, **kw): return F.var(self, dim, keepdim, **kw)
     def std(self, dim=None, keepdim=False, **kw): return F.std(self, dim, keepdim, **kw)

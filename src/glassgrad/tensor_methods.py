@@ -2,14 +2,18 @@
 and the methods ``add_``/``sub_``/``mul_``/``div_``/``fill_``/``zero_``/``copy_``/``clamp_``),
 ``register_hook``, and the selection composites (``gather``, ``masked_fill``, ``repeat``, ...).
 
-In-place rules (PyTorch's, where they can be kept without version counters):
+In-place rules (PyTorch's):
 
 - a leaf that requires grad cannot be modified in place while grad mode is on (GraphError);
   update parameters under ``glassgrad.no_grad()``, as in ``w -= lr * w.grad``;
 - a tensor in the graph (a non-leaf that requires grad, or any tensor meeting an operand that
-  requires grad) gets the ordinary out-of-place result: for ``x += y`` the name now points at
-  the new node; for a method (``x.add_(y)``) the object ``x`` itself becomes that node;
-- otherwise the tensor itself is updated and keeps its identity, dtype and shape.
+  requires grad) keeps its identity and becomes the node of the change (``x += y`` and
+  ``x.add_(y)`` alike), so every name for it sees the new value;
+- otherwise the tensor itself is updated and keeps its identity, dtype and shape;
+- every change raises the tensor's version (``x._version``): backward refuses to use a value an
+  op saved if it was changed in place afterwards, and routes earlier uses to the old node
+  (versions.py). The array is replaced, never written into, so views and ``detach()`` keep the
+  old value; only ``x[...] = v`` writes memory (tracked per buffer, see versions.py).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arith as A
-from . import autograd, hooks
+from . import autograd, hooks, versions
 from . import functional as F
 from .backend import get_array_module
 from .errors import GraphError, ShapeError
@@ -57,16 +61,7 @@ def _inplace(name: str, symbol: str):
     what = f"x {symbol}= ..."
 
     def method(self, other):
-        _check_leaf(self, what)
-        if autograd.is_grad_enabled() and (
-                self.requires_grad or getattr(other, "requires_grad", False)):
-            return op(self, other)
-        with autograd.no_grad():
-            result = _fit(self, op(self, other), what)
-        # NOTE: the array is replaced, not written into: it may be shared with a gradient, a
-        # detached tensor or an op's saved inputs, which must not change under them.
-        self.data = result.data
-        return self
+        return _update(self, what, lambda x: op(x, other))
 
     method.__name__ = f"__i{name.strip('_')}__"
     return method
@@ -88,22 +83,24 @@ def _update(self, what: str, compute, cast: str = "same_kind") -> Tensor:
     the node's input, with any hooks registered before the change (PyTorch's behaviour).
     """
     _check_leaf(self, what)
+    stamp = versions.stamp()  # NOTE: drawn first: the new node below comes after the change
     old = Tensor._make(self.data, self._ctx)
     old.requires_grad = self.requires_grad
     result = _fit(self, compute(old), what, cast)
     if not result.requires_grad:  # no graph: grad mode off, or nothing requires grad
-        self.data = result.data  # NOTE: replaced, not written into (see _inplace)
+        versions.bump(self, what, stamp, self.data)
+        self.data = result.data  # NOTE: replaced, not written into (see the module docstring)
         return self
     s = self._retain
     if isinstance(s, hooks._Special):
         old._retain = hooks._Special()
         old._retain.hooks = s.hooks
-    special = hooks._Special(retain=s is True or (isinstance(s, hooks._Special) and s.retain))
-    # NOTE: the marker lets the engine detect an op that used the old value through this
-    # object before the change (glassgrad keeps no version counters): it raises GraphError.
-    special.rebased = True
+    retain = s is True or (isinstance(s, hooks._Special) and s.retain)
+    # NOTE: ops that used the old value through this object follow their edge to ``old``
+    # (or refuse, where they saved it): versions.check in the backward engine.
+    versions.bump(self, what, stamp, self.data, old)
     self.data, self._ctx, self.requires_grad, self._retain = (
-        result.data, result._ctx, True, special)
+        result.data, result._ctx, True, retain)
     return self
 
 
@@ -166,7 +163,7 @@ def clamp_(self, min=None, max=None) -> Tensor:
     return _update(self, "clamp_()", lambda x: F.clamp(x, min, max))
 
 
-Tensor.zero_ = lambda self: fill_(self, 0)
+Tensor.zero_ = lambda self: _update(self, "zero_()", lambda x: _fill_like(x, 0), cast="unsafe")
 Tensor.zero_.__doc__ = "In place: every element set to 0. Returns self."
 Tensor.fill_, Tensor.copy_, Tensor.clamp_ = fill_, copy_, clamp_
 Tensor.clip_ = clamp_

@@ -1,6 +1,6 @@
 """Print the number of examples each property/fuzz target tried, at the end of the run."""
 
-from _io_fuzz_counts import COUNTS, NOTES
+from _io_fuzz_counts import COUNTS, NOTES, OUTCOME_KINDS, OUTCOMES
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -9,6 +9,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.section("glassgrad io results")
         for line in NOTES:
             tr.write_line(f"  {line}")
+    if OUTCOMES:
+        tr.section("glassgrad judged fuzz outcomes (raw errors and silent wrong results: 0)")
+        for kind in OUTCOME_KINDS:
+            tr.write_line(f"  {kind:<24} {OUTCOMES[kind]:6d}")
     if not COUNTS:
         return
     tr.section("glassgrad fuzz/property examples tried per target")

@@ -42,12 +42,17 @@ def test_bce_at_exact_0_and_1_matches_torch(reduction):
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-5)
 
 
-def test_bce_with_a_nan_target_is_not_an_input_error():
-    # NOTE: the input check runs because the loss is NaN, and must not blame a valid input.
-    # (PyTorch 2.13 also rejects targets outside [0, 1]; glassgrad does not check targets.)
+def test_bce_with_a_nan_target_is_a_target_error_not_an_input_error():
+    # PyTorch 2.13: "all elements of target should be between 0 and 1" (NaN included); the
+    # message must blame the target, not the valid input.
+    torch = pytest.importorskip("torch")
     p = np.array([[0.2], [0.7]], dtype=np.float32)
     t = np.array([[np.nan], [1.0]], dtype=np.float32)
-    assert np.isnan(F.binary_cross_entropy(gg.tensor(p), gg.tensor(t)).item())
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(torch.tensor(p), torch.tensor(t))
+    with pytest.raises(ValueError, match="target should be between 0 and 1") as err:
+        F.binary_cross_entropy(gg.tensor(p), gg.tensor(t))
+    assert "input must" not in str(err.value)
 
 
 def test_bce_of_an_empty_batch_is_nan_not_an_error():

@@ -34,6 +34,9 @@ def _softplus(x):
 
 _P = np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
 _T = np.array([[1.0, 0.0, 0.3], [0.0, 1.0, 0.5]])
+# NOTE: soft targets inside (0, 1) for BCE: gradcheck moves the target by ±ε, and a target
+# outside [0, 1] is refused (PyTorch's rule), so hard 0/1 labels cannot be perturbed.
+_T_SOFT = np.array([[0.9, 0.05, 0.3], [0.1, 0.95, 0.5]])
 
 CASES = [
     Case(op="ELU", fn=lambda x: F.elu(x, 0.7), inputs=[(3, 4)], domain=_away_from([0.0]),
@@ -68,9 +71,9 @@ CASES = [
          inputs=[(2, 3)],
          reference=lambda x: -(3 * _log_softmax(x)[0, 2] + _log_softmax(x)[1, 0]) / 4),
     Case(op="BinaryCrossEntropy",
-         fn=lambda p, t: F.binary_cross_entropy(p, t, reduction="none"), inputs=[_P, _T],
+         fn=lambda p, t: F.binary_cross_entropy(p, t, reduction="none"), inputs=[_P, _T_SOFT],
          reference=lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p))),
-    Case(op="BinaryCrossEntropy", name="mean", fn=F.binary_cross_entropy, inputs=[_P, _T],
+    Case(op="BinaryCrossEntropy", name="mean", fn=F.binary_cross_entropy, inputs=[_P, _T_SOFT],
          reference=lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean()),
     Case(op="BCEWithLogits", name="sum",
          fn=lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="sum"),

@@ -52,10 +52,14 @@ class TensorDataset(Dataset):
             if isinstance(t, Tensor):
                 arrays.append(t.data)
             else:
-                arr = t if get_array_module(t) is not np else np.asarray(t)
-                if arr.dtype == object:
+                try:
+                    arr = t if get_array_module(t) is not np else np.asarray(t)
+                except ValueError:  # NOTE: NumPy refuses ragged nested lists this way
+                    arr = None
+                if arr is None or arr.dtype == object or arr.dtype.kind not in "biufc":
                     raise TypeError("TensorDataset: cannot make a numeric array from "
-                                    f"{type(t).__name__} (ragged rows or non-numbers?).")
+                                    f"{type(t).__name__} (ragged rows or non-numbers?); give "
+                                    "arrays or rectangular nested lists of numbers.")
                 arrays.append(default_float(arr))
         for i, a in enumerate(arrays):
             if a.ndim == 0:

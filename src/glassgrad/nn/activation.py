@@ -11,6 +11,7 @@ from ..creation import empty
 from ..ops import elementwise as E
 from . import functional as F
 from . import init
+from .inputs import check_dtype
 from .linear import Identity  # noqa: F401  (re-exported: nn.Identity)
 from .module import Module
 from .parameter import Parameter
@@ -111,6 +112,7 @@ class PReLU(Module):
         init.constant_(self.weight, self.init)
 
     def forward(self, x):
+        check_dtype(self, x, self.weight)
         return F.prelu(x, self.weight)
 
     def extra_repr(self):

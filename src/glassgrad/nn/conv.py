@@ -13,6 +13,7 @@ from ..creation import empty
 from ..errors import ShapeError
 from . import conv_functional as CF
 from . import init
+from .inputs import check_dtype, check_sizes
 from .module import Module
 from .parameter import Parameter
 
@@ -28,9 +29,7 @@ class _ConvNd(Module):
                  dtype=None):
         super().__init__()
         name, n = type(self).__name__, self._dims
-        if in_channels <= 0 or out_channels <= 0:
-            raise ValueError(f"{name}: in_channels and out_channels must be positive, got "
-                             f"{in_channels} and {out_channels}.")
+        check_sizes(name, in_channels=in_channels, out_channels=out_channels)
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups}).")
@@ -78,6 +77,7 @@ class _ConvNd(Module):
             raise ShapeError(f"{self!r} expected {self.in_channels} input channels, got "
                              f"{x.shape[1]} (input shape {tuple(x.shape)}). Check in_channels "
                              "or the previous layer's out_channels.")
+        check_dtype(self, x, self.weight)
         padding = self.padding
         try:
             if self.padding_mode != "zeros":

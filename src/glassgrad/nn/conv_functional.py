@@ -27,7 +27,7 @@ def _tuple(value, n: int, name: str) -> tuple:
         return (value,) * n
     try:
         out = tuple(int(v) for v in value)
-    except TypeError:
+    except (TypeError, ValueError):
         out = ()
     if len(out) != n:
         raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value!r}.")

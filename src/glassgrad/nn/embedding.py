@@ -9,6 +9,7 @@ from ..creation import empty
 from ..ops.embedding import Embedding as _Lookup
 from ..tensor import Tensor
 from . import init
+from .inputs import check_sizes
 from .module import Module
 from .parameter import Parameter
 
@@ -24,12 +25,12 @@ class Embedding(Module):
             padding tokens stay the zero vector). Negative values count from the end.
     """
 
+    _index_input = True  # NOTE: lists and arrays of ids are converted as integers (nn/inputs)
+
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  dtype=None, _weight=None):
         super().__init__()
-        if num_embeddings <= 0 or embedding_dim <= 0:
-            raise ValueError(f"Embedding: num_embeddings and embedding_dim must be positive, got "
-                             f"{num_embeddings} and {embedding_dim}.")
+        check_sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be within [-{num_embeddings}, "
@@ -57,7 +58,7 @@ class Embedding(Module):
         return m
 
     def forward(self, indices):
-        data = getattr(indices, "data", indices)
+        data = indices.data if isinstance(indices, Tensor) else indices
         if not hasattr(data, "dtype"):
             data = np.asarray(data)
         if data.dtype.kind not in "iu":

@@ -165,15 +165,22 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training or running_mean is None:
-        n = x.numel() // x.shape[1]
-        if training and n <= 1:
+        mean = False  # not computed yet
+        n = x.numel() // x.shape[1] if x.shape[1] else 0
+        if training and n == 0 and x.shape[0] == 0:
+            # NOTE: PyTorch: an empty batch gives an empty output, the running stats unchanged
+            # (nothing to average); weight and bias get zero gradients.
+            ones = get_array_module(x.data).ones((1, x.shape[1]) + (1,) * (x.ndim - 2), x.dtype)
+            mean, var, centered = None, Tensor._make(ones, None), x
+        elif training and n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training,"
                              f" got input shape {tuple(x.shape)}. Use a batch of 2 or more, or "
                              "call .eval().")
-        mean = x.mean(dim=dims, keepdim=True)
-        centered = x - mean
-        var = (centered * centered).mean(dim=dims, keepdim=True)
-        if training and running_mean is not None:
+        if mean is False:
+            mean = x.mean(dim=dims, keepdim=True)
+            centered = x - mean
+            var = (centered * centered).mean(dim=dims, keepdim=True)
+        if training and running_mean is not None and mean is not None:
             m = 0.1 if momentum is None else momentum
             batch_mean = mean.data.reshape(-1)
             batch_var = var.data.reshape(-1) * (n / builtins.max(n - 1, 1))

@@ -6,12 +6,15 @@ from ..creation import empty
 from ..ops.linalg import Linear as _Linear
 from ..tensor import Tensor
 from . import init
+from .inputs import check_dtype, check_sizes
 from .module import Module, check_features
 from .parameter import Parameter
 
 
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer). Extra arguments are ignored."""
+
+    _converts_input = False  # anything passes through, as in PyTorch
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -31,9 +34,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
-        if in_features <= 0 or out_features <= 0:
-            raise ValueError(f"Linear: in_features and out_features must be positive, got "
-                             f"{in_features} and {out_features}.")
+        check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         self.bias = Parameter(empty(out_features, dtype=dtype)) if bias else None
@@ -50,13 +51,16 @@ class Linear(Module):
         # NOTE: the check inline, the parameters straight from their dict (not through
         # Module.__getattr__) and the op itself (not F.linear): this runs once per layer per step.
         # ``_op`` is Sequential's: a fused op of this layer and the activation after it.
-        if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
-            check_features(self, x, self.in_features)
         params = self._parameters
+        weight = params["weight"]
+        if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != self.in_features \
+                or x.data.dtype is not weight.data.dtype:
+            check_features(self, x, self.in_features)
+            check_dtype(self, x, weight)
         bias = params.get("bias")
         if bias is None:
-            return _op.apply(x, params["weight"])
-        return _op.apply(x, params["weight"], bias)
+            return _op.apply(x, weight)
+        return _op.apply(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

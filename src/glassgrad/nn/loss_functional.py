@@ -10,6 +10,7 @@ from ..backend import get_array_module, to_numpy
 from ..errors import ShapeError
 from ..ops import loss as L
 from ..tensor import Tensor, _operand
+from .inputs import as_input
 
 
 def _reduce(loss, reduction: str, name: str):
@@ -38,11 +39,18 @@ def _bad_reduction(reduction, name: str) -> ValueError:
     return ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
 
 
+def _input(input, name: str):
+    """A loss's ``input`` as a Tensor: arrays and lists converted, junk refused (nn/inputs)."""
+    return input if isinstance(input, Tensor) else as_input(name, input)
+
+
 def _target(target, input, name: str):
     """Target as a Tensor or array of input's dtype, with exactly input's shape."""
-    target = target if isinstance(target, Tensor) else _operand(target, input)
-    if isinstance(target, (int, float)):
+    if isinstance(target, (int, float)) and not isinstance(target, bool):
         target = get_array_module(input.data).full(input.shape, target, dtype=input.dtype)
+    elif not isinstance(target, Tensor):
+        target = as_input(name, target, input.dtype if input.dtype.kind == "f" else None,
+                          "target").data
     if tuple(target.shape) != tuple(input.shape):
         raise ShapeError(
             f"{name}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} "
@@ -53,6 +61,7 @@ def _target(target, input, name: str):
 
 def mse_loss(input, target, reduction: str = "mean"):
     """Mean squared error (t − a)², averaged over every element by default."""
+    input = _input(input, "mse_loss")
     d = input - _target(target, input, "mse_loss")
     return _reduce(d * d, reduction, "mse_loss")
 
@@ -62,12 +71,14 @@ def sse_loss(input, target, reduction: str = "sum"):
 
     ``reduction="mean"`` averages ½(t − a)² over elements; "none" keeps them.
     """
+    input = _input(input, "sse_loss")
     d = input - _target(target, input, "sse_loss")
     return _reduce(d * d * 0.5, reduction, "sse_loss")
 
 
 def l1_loss(input, target, reduction: str = "mean"):
     """Mean absolute error |t − a|."""
+    input = _input(input, "l1_loss")
     return _reduce(abs(input - _target(target, input, "l1_loss")), reduction, "l1_loss")
 
 
@@ -76,7 +87,9 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
 
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable for any logit.
     """
+    input = _input(input, "binary_cross_entropy")
     target = _target(target, input, "binary_cross_entropy")
+    _check_probabilities(target, "binary_cross_entropy")
     scale = _scale(reduction, input.data.size, "binary_cross_entropy")
     if weight is None:
         out = L.BinaryCrossEntropy.apply(input, target, scale=scale)
@@ -96,6 +109,22 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     return out
 
 
+def _check_probabilities(target, name: str) -> None:
+    """PyTorch's BCELoss rule: every target in [0, 1] (NaN refused too). Outside it the loss and
+    its gradient are finite but meaningless (t = 2 rewards a wrong prediction)."""
+    t = target.data if isinstance(target, Tensor) else target
+    if not t.size:
+        return
+    # NOTE: the ufuncs' reduce, not t.min(): ~1 us less each on the small-batch hot path
+    lo, hi = (np.minimum.reduce(t, None), np.maximum.reduce(t, None)) if type(
+        t) is np.ndarray else (t.min(), t.max())
+    if not (lo >= 0 and hi <= 1):  # NOTE: NaN fails both comparisons
+        raise ValueError(
+            f"{name}: all elements of target should be between 0 and 1 (probabilities: 0/1 "
+            f"labels or soft labels), got values in [{float(lo)}, {float(hi)}]. For class "
+            "indices use cross_entropy; rescale other targets to [0, 1].")
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable op, for raw scores (logits) of any size.
@@ -103,6 +132,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     ``pos_weight`` (broadcast over the last dim, e.g. shape (classes,)) scales the positive
     term: > 1 raises recall on rare positives.
     """
+    input = _input(input, "binary_cross_entropy_with_logits")
     target = _target(target, input, "binary_cross_entropy_with_logits")
     scale = _scale(reduction, input.data.size, "binary_cross_entropy_with_logits")
     args = (input, target) if pos_weight is None else (input, target, _operand(pos_weight, input))
@@ -157,7 +187,7 @@ def _one_hot(input, idx, valid):
 def _class_weights(input, weight):
     if weight is None:
         return None
-    w = getattr(weight, "data", weight)
+    w = (weight if isinstance(weight, Tensor) else as_input("class weight", weight)).data
     w = get_array_module(input.data).asarray(w, dtype=input.dtype)
     if w.shape != (input.shape[1],):
         raise ShapeError(f"class weight must have shape ({input.shape[1]},), one per class, "
@@ -176,7 +206,7 @@ def _unbatched(input, target):
         input = input.reshape(1, -1)
         target = target.reshape(1, -1) if (
             getattr(target, "ndim", 0) == 1) else get_array_module(input.data).asarray(
-                getattr(target, "data", target)).reshape(1)
+                target.data if isinstance(target, Tensor) else target).reshape(1)
     return input, target
 
 
@@ -189,6 +219,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     ``weight`` (C,) rescales classes; with indices, "mean" divides by Σ weight[target] over
     non-ignored samples, as PyTorch. ``label_smoothing`` ε mixes the target with uniform ε/C.
     """
+    input = _input(input, "cross_entropy")
     squeeze = input.ndim == 1
     input, target = _unbatched(input, target)
     if input.ndim < 2:
@@ -197,7 +228,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}.")
     n_classes, w = input.shape[1], _class_weights(input, weight)
-    tdata = getattr(target, "data", target)
+    tdata = target.data if isinstance(target, Tensor) else target
     if getattr(tdata, "dtype", np.dtype(int)).kind == "f" and tuple(
             np.shape(tdata)) == tuple(input.shape):
         if ignore_index >= 0:  # NOTE: PyTorch refuses it too; it would silently do nothing
@@ -236,6 +267,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
 def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
     """Negative log-likelihood −w[y]·input[y] for log-probabilities ``input`` (N, C, ...) and
     class indices ``target`` (N, ...); pair with ``log_softmax`` (or use ``cross_entropy``)."""
+    input = _input(input, "nll_loss")
     squeeze = input.ndim == 1
     input, target = _unbatched(input, target)
     idx, valid = _class_targets(input, target, ignore_index, "nll_loss")

@@ -14,7 +14,8 @@ from ..backend import get_array_module
 from ..errors import ShapeError
 from ..functional import where
 from ..tensor import Tensor
-from .loss_functional import _reduce, _target
+from .inputs import as_input
+from .loss_functional import _input, _reduce, _target
 
 
 def _as_tensor(x):
@@ -34,6 +35,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
         reduction: "mean", "sum" or "none".
         delta: δ > 0, where the quadratic part turns linear.
     """
+    input = _input(input, "huber_loss")
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta} (PyTorch refuses it "
                          "too). For the absolute error use l1_loss; smooth_l1_loss allows beta=0.")
@@ -56,6 +58,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
         reduction: "mean", "sum" or "none".
         beta: β ≥ 0, where the quadratic part turns linear.
     """
+    input = _input(input, "smooth_l1_loss")
     if not beta >= 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta} (PyTorch refuses "
                          "negative beta too).")
@@ -91,6 +94,7 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     NOTE: at t = 0 the target's gradient is −input (the t·log t term contributes 0), where
     PyTorch gives NaN; the input's gradient (−t) matches PyTorch everywhere.
     """
+    input = _input(input, "kl_div")
     if reduction not in _KL_REDUCTIONS:
         raise ValueError(f"kl_div: reduction must be one of {', '.join(map(repr, _KL_REDUCTIONS))}"
                          f", got {reduction!r}.")
@@ -129,12 +133,13 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     Shapes: input and target (N, *); var the input's shape, or the input's shape without its
     last dim, or with exactly one dim of size 1 (broadcast); or a float. "none" keeps (N, *).
     """
+    input = _input(input, "gaussian_nll_loss")
     target = _target(target, input, "gaussian_nll_loss")
     xp = get_array_module(input.data)
     if isinstance(var, (int, float)):
         var = Tensor._make(xp.full(input.shape, float(var), dtype=input.dtype), None)
     elif not isinstance(var, Tensor):
-        var = Tensor._make(xp.asarray(var, dtype=input.dtype), None)
+        var = as_input("gaussian_nll_loss", var, input.dtype, "var")
     shape, vshape = tuple(input.shape), tuple(var.shape)
     if vshape != shape:
         if vshape == shape[:-1]:

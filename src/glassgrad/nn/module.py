@@ -17,6 +17,7 @@ from ..backend import check_device, get_array_module, to_device
 from ..errors import GlassgradError, ShapeError
 from ..tensor import Tensor
 from .hooks import RemovableHandle
+from .inputs import layer_input
 from .keras_api import KerasMethods
 from .parameter import Parameter
 
@@ -26,9 +27,18 @@ _hook_ids = itertools.count()
 class Module(KerasMethods):
     """Base class of layers and models: subclass it, call ``super().__init__()`` first, assign
     Parameters and sub-Modules as attributes, and write ``forward``. Call the module, not
-    ``forward``, so hooks run."""
+    ``forward``, so hooks run (and, for glassgrad's layers, the input and dtype rules of
+    ``glassgrad.nn.inputs``: arrays and lists are converted, junk and other dtypes refused)."""
 
     training: bool
+    # NOTE: glassgrad's own layers convert a first argument that is not a Tensor (arrays, lists)
+    # or refuse it clearly (nn/inputs.py); a user's Module subclass converts nothing.
+    _converts_input = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_converts_input" not in cls.__dict__ and cls.__module__.startswith("glassgrad."):
+            cls._converts_input = True
 
     def __init__(self):
         for name in ("_parameters", "_buffers", "_modules", "_forward_hooks",
@@ -123,6 +133,8 @@ class Module(KerasMethods):
         raise NotImplementedError(f"{type(self).__name__} has no forward() method: define one.")
 
     def __call__(self, *args, **kwargs):
+        if args and type(args[0]) is not Tensor and self._converts_input:
+            args = (layer_input(self, args[0]), *args[1:])
         # NOTE: no hooks is the per-layer, per-step hot path: one test, no list copies.
         if not self._forward_pre_hooks and not self._forward_hooks:
             return self.forward(*args, **kwargs)

@@ -9,6 +9,7 @@ from ..creation import ones, tensor, zeros
 from ..errors import ShapeError
 from . import functional as F
 from . import init
+from .inputs import check_dtype
 from .module import Module
 from .parameter import Parameter
 
@@ -53,6 +54,9 @@ class _BatchNorm(Module):
             raise ShapeError(
                 f"{self!r} expected input of {' or '.join(f'{d}-D' for d in self._dims)} with "
                 f"{self.num_features} channels in dim 1, got shape {tuple(x.shape)}.")
+        ref = self.weight if self.weight is not None else self.running_mean
+        if ref is not None:
+            check_dtype(self, x, ref)
         momentum = self.momentum
         if self.training and self.track_running_stats:
             with no_grad():

@@ -37,6 +37,7 @@ from ..ops.recurrent import GRUSequence, LSTMSequence, RNNSequence
 from ..tensor import Tensor
 from . import init
 from .functional import dropout
+from .inputs import check_dtype, check_probability, check_sizes
 from .module import Module, check_features
 from .parameter import Parameter
 
@@ -47,7 +48,7 @@ def check_lengths(name: str, lengths, batch: int, steps: int):
     """Lengths as a NumPy int array, or a ValueError saying what is wrong with them."""
     if lengths is None:
         return None
-    arr = np.asarray(getattr(lengths, "data", lengths))
+    arr = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
     arr = arr.get() if hasattr(arr, "get") else arr  # CuPy -> NumPy: the loop bounds live on host
     if arr.ndim != 1 or arr.shape[0] != batch or arr.dtype.kind not in "iu":
         raise ValueError(f"{name}: lengths must be {batch} integers (one per sequence in the "
@@ -72,11 +73,9 @@ class RNNBase(Module):
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, dtype=None):
         super().__init__()
-        if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
-            raise ValueError(f"{type(self).__name__}: input_size, hidden_size and num_layers "
-                             f"must be positive, got {input_size}, {hidden_size}, {num_layers}.")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}.")
+        check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size,
+                    num_layers=num_layers)
+        check_probability(type(self).__name__, "dropout", dropout)
         if dropout > 0 and num_layers == 1:  # PyTorch's warning, word for word
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
@@ -139,6 +138,7 @@ class RNNBase(Module):
             raise ShapeError(f"{name}: expected input of 3 dims (seq, batch, feature) or 2 "
                              f"(seq, feature), got shape {tuple(x.shape)}.")
         check_features(self, x, self.input_size)
+        check_dtype(self, x, self.weight_ih_l0)
         batched = x.ndim == 3
         if not batched:
             x = x.unsqueeze(1)

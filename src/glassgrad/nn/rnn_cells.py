@@ -24,6 +24,7 @@ from ..errors import ShapeError
 from ..ops.recurrent import GRUSequence, LSTMSequence, RNNSequence
 from ..tensor import Tensor
 from . import init
+from .inputs import check_dtype
 from .module import Module, check_features
 from .parameter import Parameter
 
@@ -84,6 +85,7 @@ class _CellBase(Module):
             raise ShapeError(f"{type(self).__name__}: expected input (batch, {self.input_size}) "
                              f"or ({self.input_size},), got shape {tuple(x.shape)}.")
         check_features(self, x, self.input_size)
+        check_dtype(self, x, self.weight_ih)
         batched = x.ndim == 2
         B = x.shape[0] if batched else 1
         want = (B, self.hidden_size) if batched else (self.hidden_size,)
@@ -134,6 +136,9 @@ class LSTMCell(_CellBase):
     GATES = 4
 
     def forward(self, x, hx=None):
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise TypeError(f"LSTMCell: hx must be a pair (h, c) of tensors, or None for "
+                            f"zeros; got {type(hx).__name__}.")
         h, c = (None, None) if hx is None else hx
         x, (h, c), batched = self._prepare(x, [h, c], "hc")
         y = LSTMSequence.apply(x, h, c, *self._weights())

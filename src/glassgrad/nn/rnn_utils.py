@@ -52,7 +52,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value=0.0):
 
 def sequence_mask(lengths, max_len: int | None = None, batch_first: bool = False) -> Tensor:
     """Float mask, 1 at valid steps and 0 at padding: (T, B) (``batch_first``: (B, T))."""
-    lengths = np.asarray(to_numpy(getattr(lengths, "data", lengths)))
+    lengths = np.asarray(to_numpy(lengths.data if isinstance(lengths, Tensor) else lengths))
     T = int(lengths.max()) if max_len is None else int(max_len)
     mask = (np.arange(T)[:, None] < lengths[None, :]).astype(np.float32)
     return Tensor(mask.T if batch_first else mask)
@@ -62,7 +62,7 @@ def last_step(out, lengths=None, batch_first: bool = False):
     """Output at each sequence's last valid step: (T, B, F) → (B, F)."""
     if lengths is None:
         return out[:, -1] if batch_first else out[-1]
-    idx = np.asarray(to_numpy(getattr(lengths, "data", lengths))) - 1
+    idx = np.asarray(to_numpy(lengths.data if isinstance(lengths, Tensor) else lengths)) - 1
     rows = np.arange(len(idx))
     return out[rows, idx] if batch_first else out[idx, rows]
 
@@ -85,7 +85,7 @@ def sequence_loss(loss_fn, outputs, targets, lengths=None, batch_first: bool = F
     if tuple(targets.shape[:2]) != (T, B):
         raise ShapeError(f"sequence_loss: outputs {tuple(outputs.shape)} and targets "
                          f"{tuple(targets.shape)} must agree in (time, batch) = {(T, B)}.")
-    tdata = getattr(targets, "data", targets)
+    tdata = targets.data if isinstance(targets, Tensor) else targets
     mask = None if lengths is None else sequence_mask(lengths, T)
     if mask is not None and getattr(tdata, "dtype", None) is not None and tdata.dtype.kind in "iu":
         # padded class ids may be anything (-100, a pad token); make them a valid class
@@ -96,7 +96,7 @@ def sequence_loss(loss_fn, outputs, targets, lengths=None, batch_first: bool = F
     flat_t = targets.reshape(T * B, *targets.shape[2:])
     per = loss_fn(flat_out, flat_t, reduction="none")
     if per.ndim > 1:
-        per = per.reshape(T * B, -1).mean(dim=1)
+        per = per.flatten(1).mean(dim=1)
     per = per.reshape(T, B)
     if mask is None:
         return per.mean()

@@ -86,7 +86,8 @@ def column_blocks(win):
     xp = get_array_module(win)
     oh = win.shape[3]
     per_row = win.size // oh
-    step = max(1, min(oh, _BLOCK_BYTES // (per_row * win.itemsize)))
+    # NOTE: an empty batch (N = 0) has no columns: one empty block
+    step = max(1, min(oh, _BLOCK_BYTES // (per_row * win.itemsize))) if per_row else max(oh, 1)
     buf = scratch(xp, (per_row * step,), win.dtype, "conv columns")
     for start in range(0, oh, step):
         rows = slice(start, min(start + step, oh))

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module, scalars
+from ..errors import ShapeError
 
 
 class LogSoftmax(Function):
@@ -15,6 +16,11 @@ class LogSoftmax(Function):
     def forward(self, a, axis=-1):
         xp = get_array_module(a)
         self.axis = axis
+        if a.size == 0:  # NOTE: as PyTorch: an empty input gives an empty output
+            if not -max(a.ndim, 1) <= axis < max(a.ndim, 1):
+                raise ShapeError(f"LogSoftmax: dim {axis} is out of range for shape {a.shape}.")
+            self.out = a[...]
+            return self.out
         shifted = a - a.max(axis=axis, keepdims=True)
         self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         return self.out

@@ -55,6 +55,9 @@ def _check(name, x, states, w_ih, w_hh, gates, lengths):
     if x.ndim != 3:
         raise ShapeError(f"{name}: x must be time-major (T, B, input_size), got {tuple(x.shape)}.")
     T, B, n_in = x.shape
+    if T == 0:  # NOTE: as PyTorch; an empty batch (B = 0) is fine and gives empty outputs
+        raise ShapeError(f"{name}: the sequence has length 0 (x has shape {tuple(x.shape)}); "
+                         "an RNN needs at least one time step. Drop empty sequences first.")
     H = w_hh.shape[1]
     if w_ih.shape != (gates * H, n_in) or w_hh.shape != (gates * H, H):
         raise ShapeError(
@@ -76,7 +79,7 @@ def _project(x, w_ih, b_ih, b_add):
     for b in (b_ih, b_add):
         if b is not None:
             proj += b
-    return proj.reshape(T, B, -1)
+    return proj.reshape(T, B, w_ih.shape[0])  # NOTE: not -1: NumPy cannot infer it for B = 0
 
 
 def _mask(lengths, T, xp):
@@ -90,11 +93,12 @@ def _param_grads(self, dgx, x, w_ih, dgh, hprev):
     """Gradients of x, w_ih, w_hh, b_ih, b_hh from the per-step pre-activation gradients, each one
     big matmul over all T·B rows. ``dgh`` is what reached h @ W_hhᵀ (+ b_hh)."""
     T, B, n_in = x.shape
-    dgx2 = dgx.reshape(T * B, -1)
-    dgh2 = dgh.reshape(T * B, -1)
+    dgx2 = dgx.reshape(T * B, dgx.shape[-1])  # NOTE: not -1, which fails for B = 0
+    dgh2 = dgh.reshape(T * B, dgh.shape[-1])
     dx = (dgx2 @ w_ih).reshape(x.shape) if self.needs_grad(0) else None
     dw_ih = dgx2.T @ x.reshape(T * B, n_in) if self.needs_grad(self.W_IH) else None
-    dw_hh = dgh2.T @ hprev.reshape(T * B, -1) if self.needs_grad(self.W_IH + 1) else None
+    H = hprev.shape[-1]
+    dw_hh = dgh2.T @ hprev.reshape(T * B, H) if self.needs_grad(self.W_IH + 1) else None
     db_ih = dgx2.sum(axis=0) if self.needs_grad(self.W_IH + 2) else None
     db_hh = dgh2.sum(axis=0) if self.needs_grad(self.W_IH + 3) else None
     return dx, dw_ih, dw_hh, db_ih, db_hh

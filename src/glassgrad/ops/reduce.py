@@ -73,9 +73,12 @@ class LogSumExp(Function):
     def forward(self, a, axis=None, keepdims=False):
         xp = get_array_module(a)
         self.a, self.axis, self.keepdims = a, axis, keepdims
-        m = a.max(axis=axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
+        if a.size == 0:  # NOTE: log Σ of nothing is log 0 = −inf (as PyTorch)
+            out = xp.full(a.sum(axis=axis, keepdims=True).shape, -xp.inf, dtype=a.dtype)
+        else:
+            m = a.max(axis=axis, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)
+            out = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
         self.out = out
         return out if keepdims else (out.reshape(()) if axis is None else out.squeeze(axis))
 

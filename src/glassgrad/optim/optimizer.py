@@ -63,7 +63,11 @@ class Optimizer:
         if isinstance(params, dict):
             params = [params]
         _check_ordered(self, params)
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or of "
+                            f"dicts (model.parameters()), got {type(params).__name__}.") from None
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list; pass the "
                              "tensors to optimize (model.parameters()).")
