@@ -27,6 +27,7 @@ from ..io.checkpoint import (
     restore_history,
     save_checkpoint,
 )
+from ..io.atomic import clean_stale_temps
 from ..io.serialization import SerializationError, load_with_metadata, save
 from .monitor import EarlyStopping, Monitor, check_log_key
 
@@ -140,6 +141,8 @@ class ModelCheckpoint(Monitor):
         self.step = 0
 
     def on_train_begin(self, logs=None):
+        if not self.fields:  # NOTE: a killed earlier run may have left its temporary file here
+            clean_stale_temps(os.path.dirname(os.path.abspath(self.filepath)))
         for field in self.fields:
             if field != "epoch":
                 check_log_key(field, self.params, f"ModelCheckpoint: file name field {{{field}}}")
