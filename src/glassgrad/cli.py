@@ -123,9 +123,10 @@ def run_train(args) -> int:
         return _error("train", exc, args)  # traceback (--debug shows it)
 
     def report(model, history, data, loss):
-        from .explain.cli import write_report
+        from .explain.cli import run_context, write_report
 
-        diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots)
+        diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots,
+                                 context=run_context(prepared.config))
         print(f"diagnosis: {len(diagnosis.findings)} finding(s), see diagnosis.md")
 
     try:

@@ -91,6 +91,6 @@ def test_sigkill_during_checkpointing_always_leaves_a_loadable_checkpoint(tmp_pa
         survived += 1
     elapsed = time.monotonic() - t0
     note(f"kill test: {survived}/{KILLS} SIGKILLs survived in {elapsed:.1f}s, "
-          f"{mid_write} landed mid-write (temp file present), {cleaned} leftovers cleaned by the next "
-         f"run; epochs reached {epochs}")
+         f"{mid_write} landed mid-write (temp file present), {cleaned} leftovers cleaned by "
+         f"the next run; epochs reached {epochs}")
     assert survived == KILLS and epochs[-1] > epochs[0] and mid_write >= 3 and cleaned >= 1

@@ -67,7 +67,8 @@ from .history import History
 from .progress import ProgressBar
 
 __all__ = ["fit", "evaluate", "predict", "compile", "CompiledConfig", "History", "Callback",
-           "CallbackList", "EarlyStopping", "ModelCheckpoint", "Checkpoint", "LearningRateScheduler",
+           "CallbackList", "EarlyStopping", "ModelCheckpoint", "Checkpoint",
+           "LearningRateScheduler",
            "SchedulerCallback", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "StopWhen",
            "ProgressBar", "LogisticRegression", "SoftmaxRegression", "metrics", "callbacks",
            "save_weights", "load_weights", "snapshot_weights", "restore_weights"]

@@ -20,6 +20,7 @@ import string
 import numpy as np
 
 from ..backend import to_numpy
+from ..io.atomic import clean_stale_temps
 from ..io.checkpoint import (
     CHECKPOINT_FORMAT,
     check_finite_state,
@@ -27,7 +28,6 @@ from ..io.checkpoint import (
     restore_history,
     save_checkpoint,
 )
-from ..io.atomic import clean_stale_temps
 from ..io.serialization import SerializationError, load_with_metadata, save
 from .monitor import EarlyStopping, Monitor, check_log_key
 
@@ -189,8 +189,8 @@ class ModelCheckpoint(Monitor):
                             loaders=self._loaders(), extra=self._extra())
         self.saved.append(path)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: saved {'weights' if self.save_weights_only else 'checkpoint'}"
-                  f" to {path}")
+            what = "weights" if self.save_weights_only else "checkpoint"
+            print(f"Epoch {epoch + 1}: saved {what} to {path}")
 
     def _scheduler(self):
         if self.scheduler is not None:

@@ -99,7 +99,8 @@ def _merge(default: dict, user: dict) -> dict:
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
-    if "data" in user and user["data"].get("kind", "moons") != default["data"]["kind"]:
+    if isinstance(user.get("data"), dict) and user["data"].get("kind", "moons") != \
+            default["data"]["kind"]:
         # the generator parameters of the default kind do not apply to another kind
         for k in ("n_samples", "noise"):
             if k not in user["data"]:
