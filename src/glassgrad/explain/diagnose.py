@@ -238,22 +238,36 @@ def _unit_findings(L, n) -> list:
             "ignore the input.", {"constant_units": int(flat.sum()), "units": n},
             "Check the inputs reach the layer (scaling, zero weights), re-initialize with "
             "random weights (not constants), and check for symmetric initialization."))
-    live = units[:, ~const]
-    if live.shape[1] >= 2 and live.shape[0] >= 3:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.nan_to_num(np.corrcoef(live, rowvar=False))
-        iu = np.triu_indices_from(c, k=1)
-        dup = np.abs(c[iu]) > 0.9999
+    rows = _unit_weights(L, n)
+    if rows is not None:
+        # NOTE: duplicates are judged on the units' incoming weights (and biases), the
+        # symmetry that gradient descent can never break: correlated ACTIVATIONS alone are
+        # normal (e.g. tanh units in their linear range on a 1-D input).
+        diff = np.abs(rows[:, None, :] - rows[None, :, :]).max(axis=2)
+        scale = np.abs(rows).max(axis=1)
+        iu = np.triu_indices(n, k=1)
+        tol = 1e-6 * np.maximum(scale[iu[0]], scale[iu[1]]) + 1e-12
+        dup = (diff[iu] <= tol) & ~const[iu[0]]
         if dup.any():
             involved = len(set(iu[0][dup]) | set(iu[1][dup]))
             out.append(_finding(
                 "duplicate_units", "warning" if involved > n / 2 else "info", L.name,
-                f"{int(dup.sum())} pairs of units are perfectly correlated (|r| > 0.9999): "
-                "they compute the same feature.",
+                f"{int(dup.sum())} pairs of units have identical weights and biases: they "
+                "compute the same feature and receive the same updates forever.",
                 {"pairs": int(dup.sum()), "units_involved": involved, "units": n},
-                "Break the symmetry with random initialization (never equal weights); "
-                "dropout also discourages co-adapted duplicates."))
+                "Break the symmetry with random initialization (never equal weights)."))
     return out
+
+
+def _unit_weights(L, n):
+    """(units, fan_in + 1): each unit's incoming weights and bias, or None (recurrent and
+    layers whose weight rows are not its units)."""
+    w = getattr(L.module, "weight", None)
+    if L.recurrent or w is None or w.ndim < 2 or w.shape[0] != n or n > 2048:
+        return None
+    rows = numpy(w).reshape(n, -1).astype(np.float64)
+    b = getattr(L.module, "bias", None)
+    return rows if b is None else np.concatenate([rows, numpy(b).reshape(n, 1)], axis=1)
 
 
 def diagnose(model, data, history=None, loss=None, context=None) -> Report:
