@@ -83,7 +83,7 @@ def overfit_but_restored():
     gg.manual_seed(0)
     Xtr, ytr, val = _overfit_data()
     m = nn.Sequential(nn.Linear(1, 40), nn.Tanh(), nn.Linear(40, 1))
-    es = train.EarlyStopping(monitor="val_loss", patience=30)
+    es = train.EarlyStopping(monitor="val_loss", patience=150)
     return _fit(m, nn.MSELoss(), optim.Adam(m.parameters(), lr=0.03), Xtr, ytr, 600, val=val,
                 callbacks=[es], batch_size=12)
 

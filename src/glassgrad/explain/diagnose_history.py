@@ -27,7 +27,8 @@ def _overfit_remedy(context: dict) -> str:
     if not context.get("weight_decay"):
         steps.append("add weight decay (AdamW)")
     steps.append("get more data or use a smaller model")
-    return "; ".join(steps).capitalize() + "."
+    text = "; ".join(steps)
+    return text[0].upper() + text[1:] + "."
 
 
 def history_findings(h: dict, info: dict, context: dict) -> list:
