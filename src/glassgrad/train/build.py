@@ -50,8 +50,8 @@ def _check_value(what: str, section: str, key: str, value, default) -> None:
         low_ok = value >= lo if closed else value > lo
         if not low_ok or (hi is not None and value >= hi and key not in ("p",)) or (
                 key == "p" and value > 1):
-            rng = (f"{'>=' if closed else '>'} {lo}" + (f" and < {hi}" if hi is not None
-                                                        else ""))
+            rng = "in [0, 1]" if key == "p" else (
+                f"{'>=' if closed else '>'} {lo}" + (f" and < {hi}" if hi is not None else ""))
             raise ConfigError(f"config key '{name}' = {value!r} ({what}) is out of range; it "
                               f"must be {rng}.")
     if key in RANGES and not number and value is not None and default is inspect.Parameter.empty:
