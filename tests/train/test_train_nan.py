@@ -112,3 +112,20 @@ def test_the_guard_can_be_turned_off_and_terminate_on_nan_stays():
     h = train.fit(nn.Linear(3, 1), "mse", "sgd", TensorDataset(x, Y), epochs=2, verbose=0,
                   shuffle=False, batch_size=16, nan_guard=False, callbacks=[cb])
     assert cb.stopped_batch == 2 and "TerminateOnNaN: loss nan at batch 3" in h.stop_reason
+
+
+def test_a_restore_after_the_failure_is_reported():
+    gg.manual_seed(0)
+    x = np.concatenate([X, _nan_x()])   # epoch 1 sees finite data, epoch 2 the NaN row
+    y = np.concatenate([Y, Y])
+    loader = DataLoader(TensorDataset(x[:64], y[:64]), batch_size=16)
+    inputs = loader.dataset.tensors[0]
+    swap = train.LambdaCallback(on_epoch_begin=lambda e, logs: inputs.__setitem__(
+        slice(None), x[64:] if e == 1 else x[:64]))
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+    es = train.EarlyStopping(monitor="loss", patience=5)
+    with pytest.warns(RuntimeWarning, match="epoch 2, batch 3"):
+        h = train.fit(model, "mse", "sgd", loader, epochs=4, verbose=0,
+                      callbacks=[swap, es])
+    assert h.status == "failed" and h.restored_epoch == 1
+    assert h.stop_reason.endswith("EarlyStopping then restored the weights of epoch 1.")

@@ -298,6 +298,9 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         raise
     history.stop_reason = model._stop_reason
     cbs.on_train_end(logs)
+    if history.failed and history.restored_epoch is not None:  # NOTE: never restore silently
+        history.stop_reason += (f" EarlyStopping then restored the weights of epoch "
+                                f"{history.restored_epoch}.")
     return history
 
 
