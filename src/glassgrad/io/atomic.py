@@ -16,12 +16,13 @@ minus the user's umask (0644 typically), as any other program's files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "clean_stale_temps", "TMP_PATTERN",
-           "TMP_SUFFIX"]
+__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_text", "clean_stale_temps",
+           "TMP_PATTERN", "TMP_SUFFIX"]
 
 TMP_PREFIX = ".~gg-tmp-"
 TMP_SUFFIX = ""  # NOTE: kept for backward compatibility; temp names are recognised by prefix
@@ -42,14 +43,11 @@ def _temp_path(directory: str, name: str) -> str:
     return os.path.join(directory, f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}-{name}")
 
 
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (the old file stays intact until the new one is
-    complete on disk).
-
-    Args:
-        path: destination file; its directory is created if missing.
-        data: the complete file contents.
-    """
+@contextlib.contextmanager
+def atomic_open(path):
+    """``with atomic_open(path) as f: f.write(...)``: a binary file that replaces ``path`` in one
+    step when the block ends without error (streamed writes, e.g. downloads); on any error the
+    temporary file is removed and ``path`` is untouched."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -58,7 +56,7 @@ def atomic_write_bytes(path, data: bytes) -> None:
     fd = os.open(tmp, flags, 0o666)  # NOTE: 0666 & ~umask, like open(); mkstemp would give 0600
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -72,14 +70,26 @@ def atomic_write_bytes(path, data: bytes) -> None:
     _fsync_dir(directory)
 
 
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (the old file stays intact until the new one is
+    complete on disk).
+
+    Args:
+        path: destination file; its directory is created if missing.
+        data: the complete file contents.
+    """
+    with atomic_open(path) as f:
+        f.write(data)
+
+
 def atomic_write_text(path, text: str) -> None:
     """``atomic_write_bytes`` for text (UTF-8, ``\\n`` line ends)."""
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
+    if pid == os.getpid() or os.name != "posix":
+        return True  # NOTE: on Windows os.kill(pid, 0) would terminate the process
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
