@@ -141,8 +141,9 @@ class ModelCheckpoint(Monitor):
         self.step = 0
 
     def on_train_begin(self, logs=None):
-        if not self.fields:  # NOTE: a killed earlier run may have left its temporary file here
-            clean_stale_temps(os.path.dirname(os.path.abspath(self.filepath)))
+        folder = os.path.dirname(os.path.abspath(self.filepath))
+        if "{" not in folder:  # NOTE: a killed earlier run may have left its temporary file
+            clean_stale_temps(folder)
         for field in self.fields:
             if field != "epoch":
                 check_log_key(field, self.params, f"ModelCheckpoint: file name field {{{field}}}")
