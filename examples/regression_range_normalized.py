@@ -42,7 +42,7 @@ model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
 history = train.fit(model, nn.MSELoss(), optim.Adam(model.parameters(), lr=0.01), (Xtr, ttr),
                     val=(Xva, tva), epochs=200, batch_size=32, metrics=["r2"], seed=0,
                     callbacks=[train.EarlyStopping(patience=15)], verbose=0)
-print(f"trained {len(history.epoch)} epochs; best epoch {history.restored_epoch + 1}")
+print(f"trained {len(history.epoch)} epochs; best epoch {history.restored_epoch}")
 
 # 4. Test metrics in the original unit (MW): map the predictions back with the target scaler.
 pred = np.asarray(ys.inverse_transform(train.predict(model, Xte)))

@@ -3,11 +3,18 @@
     glassgrad train                      # the built-in default run (moons, 2-16-16-1 MLP)
     glassgrad train run.toml --out runs/first
     glassgrad train --print-default-config > run.toml   # a commented config to edit
+
+Subcommands are rows of ``SUBCOMMANDS``: ``(name, add_parser(subparsers), run(args) -> int)``;
+a new one adds its own module and one row. Exit status everywhere: 0 success, 1 the run failed
+(e.g. a non-finite loss; the run folder says why), 2 bad input (config, data, arguments),
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
 
 from .explain import cli as explain_cli
@@ -18,6 +25,7 @@ config format (TOML; every key optional, missing ones take the default's value):
   seed = 0                   seeds data, splits, weights and shuffling
   [data]      kind = moons | circles | blobs | spirals | xor  (+ make_* parameters such as
               n_samples, noise, factor, centers, n_classes, cluster_std)
+              | digits (the shipped 8x8 digits, 64 features; n_class)
               | csv (path, target = column name or index, delimiter, header)
               | mnist (path = folder of IDX files, variant = mnist | fashion, limit)
               test_size, validation_split (fractions), scale = none | standard | minmax
@@ -34,26 +42,23 @@ config format (TOML; every key optional, missing ones take the default's value):
                                    per_batch (default true for OneCycleLR and CyclicLR)
   [callbacks.terminate_on_nan]
 
+The whole config is checked before any file is written: types, finite numbers and ranges, a
+memory estimate, monitored keys that will really be logged, and loss <-> targets <-> output
+layer. Training stops at the first non-finite loss (before its update).
+
 run folder: config.toml, history.csv, history.json, weights.npz (state_dict, numpy .npz),
-summary.json (final train/val/test metrics), diagnosis.md/.json (the network's health: vanishing
-or exploding gradients, dead or saturated units, learning rate, overfitting) and layer_stats.md;
-with matplotlib curves.png, decision_boundary.png (2-D data) and layer_dynamics.png;
-INTERRUPTED after Ctrl-C (the files then hold the finished epochs).
+summary.json (status completed | failed | interrupted with the reason; final train/val/test
+metrics), diagnosis.md/.json (the network's health: vanishing or exploding gradients, dead or
+saturated units, learning rate, overfitting) and layer_stats.md; with matplotlib curves.png,
+decision_boundary.png (2-D data) and layer_dynamics.png; INTERRUPTED after Ctrl-C (the files
+then hold the finished epochs). Epochs are numbered from 1 everywhere. A rerun into the folder
+of a run that did not complete needs no --overwrite.
 
-exit status: 0 success, 2 bad input (config, data, arguments), 130 interrupted."""
+exit status: 0 success, 1 the run failed (non-finite loss ...), 2 bad input (config, data,
+arguments), 130 interrupted."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="glassgrad", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="glassgrad: a glass-box deep-learning framework. 'train' trains models "
-                    "from TOML configs; 'explain' shows backprop tables, computation graphs "
-                    "and the health of a finished run.",
-        epilog="Run 'glassgrad train --help' for the config format and 'glassgrad explain "
-               "--help' for the glass-box tools.")
-    parser.add_argument("--version", action="version", version="glassgrad 0.1.0")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    explain_cli.add_parser(sub)
+def add_train_parser(sub) -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="train a model from a TOML config (no config: a built-in moons example)",
@@ -75,16 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the default config (commented TOML) and exit")
     train.add_argument("--debug", action="store_true",
                        help="show the full traceback on errors")
-    return parser
+    return train
 
 
-def _train(args) -> int:
-    from .train.config import DEFAULT_TOML, load_config
-    from .train.run import make_run_dir, run_config
+def _error(command: str, exc, args) -> int:
+    if getattr(args, "debug", False):
+        raise exc
+    msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    text = str(msg).strip() or type(exc).__name__
+    print(f"glassgrad {command}: error: {text}".splitlines()[0], file=sys.stderr)
+    return 2
 
-    if args.print_default_config:
-        sys.stdout.write(DEFAULT_TOML)
-        return 0
+
+def _train_config(args) -> dict:
+    """The config with the command-line overrides, validated as a whole (no file written)."""
+    from .train.config import load_config
+    from .train.prepare import prepare
+
     config = load_config(args.config)
     if args.epochs is not None:
         config["train"]["epochs"] = args.epochs
@@ -92,20 +104,113 @@ def _train(args) -> int:
         config["seed"] = args.seed
     if args.verbose is not None:
         config["train"]["verbose"] = args.verbose
-    from .train.config import check_config
+    return prepare(config)
 
-    check_config(config)
-    out = make_run_dir(config, args.out, overwrite=args.overwrite)
+
+def run_train(args) -> int:
+    from .train.config import DEFAULT_TOML
+    from .train.run import RunFailed, make_run_dir, run_config
+
+    if args.print_default_config:
+        sys.stdout.write(DEFAULT_TOML)
+        return 0
+    try:
+        prepared = _train_config(args)
+        out = make_run_dir(prepared.config, args.out, overwrite=args.overwrite)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # NOTE: every config problem is exit 2 with one line, never a
+        return _error("train", exc, args)  # traceback (--debug shows it)
 
     def report(model, history, data, loss):
-        from .explain.cli import write_report
+        from .explain.cli import run_context, write_report
 
-        diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots)
+        diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots,
+                                 context=run_context(prepared.config))
         print(f"diagnosis: {len(diagnosis.findings)} finding(s), see diagnosis.md")
 
-    run_config(config, out, plots=not args.no_plots, report=report)
+    try:
+        run_config(prepared, out, plots=not args.no_plots, report=report)
+    except KeyboardInterrupt:
+        print("\nglassgrad train: interrupted; the run folder holds the finished epochs.",
+              file=sys.stderr)
+        return 130
+    except RunFailed as exc:
+        print(f"glassgrad train: {exc} (see {os.path.join(out, 'summary.json')})",
+              file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"glassgrad train: run failed: {type(exc).__name__}: {exc}".splitlines()[0]
+              + f" (see {os.path.join(out, 'summary.json')})", file=sys.stderr)
+        return 1
     print(f"run folder: {out}")
     return 0
+
+
+# (name, add_parser(subparsers), run(args) -> exit status): one row per subcommand
+SUBCOMMANDS = [
+    ("train", add_train_parser, run_train),
+    ("explain", explain_cli.add_parser, explain_cli.run),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="glassgrad", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="glassgrad: a glass-box deep-learning framework. 'train' trains models "
+                    "from TOML configs; 'explain' shows backprop tables, computation graphs "
+                    "and the health of a finished run.",
+        epilog="Run 'glassgrad train --help' for the config format and 'glassgrad explain "
+               "--help' for the glass-box tools.")
+    parser.add_argument("--version", action="version", version="glassgrad 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for _, add, _ in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+class _PipeSafe(io.TextIOBase):
+    """stdout that survives a closed pipe (``glassgrad train | head -3``): once the reader is
+    gone, output is dropped and the command finishes its work quietly."""
+
+    def __init__(self, stream):
+        self._stream, self._broken = stream, False
+
+    def _drop(self):
+        self._broken = True
+        try:  # NOTE: also silences the interpreter's final flush of the real stdout
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+    def write(self, text):
+        if not self._broken:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self):
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def isatty(self):
+        return not self._broken and self._stream.isatty()
+
+    def fileno(self):
+        return self._stream.fileno()
+
+    @property
+    def encoding(self):
+        return getattr(self._stream, "encoding", "utf-8")
 
 
 def main(argv=None) -> int:
@@ -114,22 +219,16 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from .errors import GlassgradError
-
-    if args.command == "explain":
-        return explain_cli.run(args)
+    run = {name: fn for name, _, fn in SUBCOMMANDS}[args.command]
+    stdout = sys.stdout
+    if not isinstance(stdout, _PipeSafe) and hasattr(stdout, "fileno"):
+        sys.stdout = _PipeSafe(stdout)
     try:
-        return _train(args)
-    except KeyboardInterrupt:
-        print("\nglassgrad train: interrupted; the run folder holds the finished epochs.",
-              file=sys.stderr)
-        return 130
-    except (GlassgradError, ValueError, OSError, KeyError) as exc:
-        if args.debug:
-            raise
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"glassgrad {args.command}: error: {msg}".splitlines()[0], file=sys.stderr)
-        return 2
+        return run(args)
+    finally:
+        if isinstance(sys.stdout, _PipeSafe):
+            sys.stdout.flush()
+            sys.stdout = stdout
 
 
 if __name__ == "__main__":

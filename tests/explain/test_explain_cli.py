@@ -57,6 +57,8 @@ def test_diagnose_a_train_run_folder(capsys, tmp_path):
     rc, out, _ = call(["diagnose", str(run_dir)], capsys)
     assert rc == 0 and out.startswith("Diagnosis")
     report = json.loads((run_dir / "diagnosis.json").read_text())
-    assert set(report) == {"ok", "findings"}
+    assert set(report) == {"ok", "judged", "findings"}
+    # the default run has early stopping (patience 20) but 3 epochs: the best one is restored
+    assert "epoch" in report["judged"] and "Judged:" in out
     assert (run_dir / "layer_dynamics.png").stat().st_size > 1000
     assert "Distributions by layer" in (run_dir / "layer_stats.md").read_text()

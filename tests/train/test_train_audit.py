@@ -103,7 +103,8 @@ def test_initial_epoch_numbers_epochs_like_keras(tmp_path):
     ck = train.ModelCheckpoint(tmp_path / "w{epoch}.npz")
     h = train.fit(model, "mse", "sgd", (X, y), epochs=5, initial_epoch=2, verbose=0,
                   callbacks=[sched, ck])
-    assert h.epoch == [2, 3, 4] and epochs_seen == [2, 3, 4]     # runs epochs 2..epochs-1
+    # hook indices 2..4 are epochs 3..5 (1-based), as Keras prints them
+    assert h.epoch == [3, 4, 5] and epochs_seen == [2, 3, 4]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w3.npz", "w4.npz", "w5.npz"]
 
 
@@ -169,7 +170,7 @@ def test_early_stopping_negative_min_delta_and_auto_mode_names():
         if model.stop_training:
             break
     es.on_train_end()
-    assert es.stopped_epoch == 1 and es.best_epoch == 0 and model.w == 0
+    assert es.stopped_epoch == 2 and es.best_epoch == 1 and model.w == 0   # 1-based
     for name, mode in [("val_accuracy", "max"), ("f1", "max"), ("val_f1_macro", "max"),
                        ("val_r2", "max"), ("val_mae", "min"), ("loss", "min"),
                        ("val_mse", "min")]:
@@ -186,7 +187,7 @@ def test_csv_logger_append_adds_rows_without_a_second_header(tmp_path):
               callbacks=[train.CSVLogger(path, append=True)])
     lines = path.read_text().splitlines()
     assert lines[0].startswith("epoch,") and sum(ln.startswith("epoch") for ln in lines) == 1
-    assert [ln.split(",")[0] for ln in lines[1:]] == ["0", "1", "2", "3"]
+    assert [ln.split(",")[0] for ln in lines[1:]] == ["1", "2", "3", "4"]
 
 
 # ---------------------------------------------------------------- metrics

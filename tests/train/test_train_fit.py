@@ -40,7 +40,7 @@ def test_history_keys_epoch_loss_and_lr():
                   val=(X[:20], y[:20]), epochs=4, batch_size=60, metrics=["mae", "r2"],
                   verbose=0, shuffle=False)
     assert set(h.history) == {"loss", "mae", "r2", "val_loss", "val_mae", "val_r2", "lr"}
-    assert h.epoch == [0, 1, 2, 3] and h.history["lr"] == [0.05] * 4
+    assert h.epoch == [1, 2, 3, 4] and h.history["lr"] == [0.05] * 4
     assert model.history is h and h.stop_reason is None
     # full batch: the epoch loss is the loss at the start of that epoch's single step ...
     # so epoch 2's loss equals evaluate() on the weights after epoch 1: check the last one
@@ -167,7 +167,7 @@ def test_keyboard_interrupt_runs_on_train_end_and_reraises():
                                 on_train_end=lambda logs: ended.append(logs))]
     with pytest.raises(KeyboardInterrupt):
         train.fit(model, "mse", "sgd", (X, y), epochs=10, callbacks=cbs, verbose=0)
-    assert model.history.interrupted and model.history.epoch == [0, 1]
+    assert model.history.interrupted and model.history.epoch == [1, 2]
     assert ended and ended[0]["interrupted"] is True
 
 

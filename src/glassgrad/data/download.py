@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 
@@ -52,22 +51,17 @@ def check_file(path, checksum) -> bool:
 
 
 def _fetch(url: str, dest: str, checksum, timeout: float) -> None:
-    folder = os.path.dirname(os.path.abspath(dest))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-    try:
-        algo, digest = parse_checksum(checksum) if checksum else ("sha256", None)
-        h = hashlib.new(algo)
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            for block in iter(lambda: resp.read(_CHUNK), b""):
-                h.update(block)
-                out.write(block)
+    from ..io.atomic import atomic_open  # NOTE: the project's one file writer
+
+    algo, digest = parse_checksum(checksum) if checksum else ("sha256", None)
+    h = hashlib.new(algo)
+    with atomic_open(dest) as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+        for block in iter(lambda: resp.read(_CHUNK), b""):
+            h.update(block)
+            out.write(block)
         if digest is not None and h.hexdigest() != digest:
             raise DownloadError(f"checksum mismatch for {url}: expected {algo} {digest}, got "
                                 f"{h.hexdigest()}. The download was discarded.")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def download_file(filename: str, folder, mirrors, checksum=None, timeout: float = 30.0) -> str:

@@ -3,8 +3,16 @@
 Each finding says what is wrong, shows the numbers that say so, and suggests a remedy.
 Checks: vanishing/exploding gradients (ratio of gradient RMS between the first and the last
 layer), dead ReLUs, saturated sigmoid/tanh units, units that ignore the input (no variance
-over the data), duplicate units (correlation ≈ 1), and from the history: divergence (NaN or
-rising loss), a stalled loss, and overfitting (validation loss rising while training falls).
+over the data), duplicate units (correlation ≈ 1), and from the history: divergence (a
+non-finite or rising loss), a stalled loss, and overfitting (validation loss rising while
+training falls).
+
+What it judges is stated in ``Report.judged``: the model's CURRENT weights, which after early
+stopping are the restored best epoch's, so overfitting is judged at that epoch. An output
+layer's saturation is judged with the loss it feeds (a confident sigmoid before BCE is
+healthy; before MSE its gradient vanishes). Gradient ratios are never formed from zeros: all
+gradients 0 is reported as a stall. Remedies skip what the run already did (``context``).
+Validated on a labelled set of healthy and sick runs (tests/explain/test_diagnose_labels.py).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import math
 import numpy as np
 
 from ._common import numpy
+from .diagnose_history import history_findings, history_view, judged_weights
 from .render import Renderable, Table
 from .stats import layer_stats
 
@@ -35,10 +44,11 @@ class Finding(dict):
 class Report(Renderable):
     """``findings`` (list of Finding, worst first); ``str()``/``to_markdown()`` render them."""
 
-    def __init__(self, findings, stats=None, history_checked: bool = False):
+    def __init__(self, findings, stats=None, history_checked: bool = False,
+                 judged: str = "the model's current weights"):
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         self.findings = sorted(findings, key=lambda f: -rank[f["severity"]])
-        self.stats, self.history_checked = stats, history_checked
+        self.stats, self.history_checked, self.judged = stats, history_checked, judged
 
     @property
     def ok(self) -> bool:
@@ -49,6 +59,9 @@ class Report(Renderable):
         return [f for f in self.findings if f["kind"] == kind]
 
     def header(self, precision: int) -> str:
+        return self._verdict() + f" Judged: {self.judged}."
+
+    def _verdict(self) -> str:
         if not self.findings:
             return ("Diagnosis: no problems found. Checked: vanishing or exploding gradients "
                     "across depth, dead ReLUs, saturated sigmoid/tanh units, units that ignore "
@@ -57,7 +70,7 @@ class Report(Renderable):
                         if self.history_checked else "."))
         counts = {s: sum(f["severity"] == s for f in self.findings) for s in SEVERITIES}
         return "Diagnosis: " + ", ".join(f"{n} {s}" + ("s" if n != 1 else "")
-                                         for s, n in reversed(counts.items()) if n)
+                                         for s, n in reversed(counts.items()) if n) + "."
 
     def tables(self, precision: int) -> list[Table]:
         rows = [[f["severity"].upper(), f["kind"], f["layer"] or "—", f["message"],
@@ -113,30 +126,75 @@ def _default_loss(model, y):
     return "mse"
 
 
-def _model_findings(stats) -> list:
+def _loss_name(loss) -> str:
+    return (loss if isinstance(loss, str) else type(loss).__name__).lower()
+
+
+def _gradient_findings(layers) -> list:
+    first, last = layers[0].stats["grad_weight"]["rms"], layers[-1].stats["grad_weight"]["rms"]
+    ev = {"grad_rms_first": first, "grad_rms_last": last, "layers": len(layers)}
+    if first == 0 and last == 0:  # NOTE: 0/0 is no ratio: nothing flows at all
+        return [_finding(
+            "stalled", "error", None, "every layer's weight gradient is exactly 0 on this "
+            "data: no update can change the network (dead units or a flat loss).", ev,
+            "Re-initialize (He/Xavier, small positive biases for ReLU), check that the loss "
+            "depends on the outputs, and raise the learning rate only after that.")]
+    if last == 0:
+        return []
+    ratio = first / last
+    ev["ratio"] = ratio
+    if ratio < VANISH:
+        return [_finding(
+            "vanishing_gradients", "error" if ratio < VANISH**2 else "warning",
+            layers[0].name, f"the first layer's gradients are {ratio:.2g}× the last "
+            "layer's: early layers barely learn.", ev,
+            "Initialize for the activation (Xavier/Glorot for tanh/sigmoid, He/Kaiming for "
+            "ReLU), prefer ReLU-family activations over sigmoid in hidden layers, add "
+            "normalization, or use a shallower network.")]
+    if ratio > EXPLODE:
+        return [_finding(
+            "exploding_gradients", "error" if ratio > EXPLODE**2 else "warning",
+            layers[0].name, f"the first layer's gradients are {ratio:.3g}× the last "
+            "layer's: updates to early layers blow up.", ev,
+            "Use smaller initial weights (Xavier/He scaling), a lower learning rate, or "
+            "gradient clipping (glassgrad.optim.clip_grad_norm_).")]
+    return []
+
+
+def _output_saturation(L, y, loss_name) -> list:
+    """The output layer's saturation, judged with the loss it feeds: with (binary) cross
+    entropy the gradient is p − y, so confident RIGHT outputs are healthy; only confidently
+    wrong ones are a problem. Other losses (MSE) lose the σ' factor: a warning."""
+    if L.saturated <= 0.1:
+        return []
+    if "bce" in loss_name and "logits" not in loss_name and L.kind == "sigmoid" and \
+            y is not None:
+        p = L.per_unit(L.a).astype(np.float64)
+        t = np.asarray(y, dtype=np.float64).reshape(p.shape)
+        wrong = float(np.mean((np.abs(p - t) > 0.5) & ((p < 0.0127) | (p > 1 - 0.0127))))
+        if wrong <= 0.05:
+            return []
+        return [_finding(
+            "saturated_output", "warning", L.name,
+            f"{wrong:.0%} of the outputs are confidently wrong (a saturated sigmoid on the "
+            "wrong side): BCE pushes them back slowly only if the learning rate allows.",
+            {"confidently_wrong": wrong, "saturated_fraction": L.saturated},
+            "Lower the learning rate, add weight decay, or check the labels.")]
+    return [_finding(
+        "saturated_units", "warning" if L.saturated > 0.25 else "info", L.name,
+        f"{L.saturated:.0%} of the output {L.kind} units sit at their bounds and the "
+        f"{loss_name} gradient keeps the factor σ' ≈ 0 there, so learning stops.",
+        {"saturated_fraction": L.saturated, "units": getattr(L, "units", 0) or 0},
+        "Use a cross-entropy loss with a sigmoid/softmax output (BCELoss, CrossEntropyLoss), "
+        "or scale the targets and inputs.")]
+
+
+def _model_findings(stats, y=None, loss_name: str = "") -> list:
     out = []
     layers = [L for L in stats.layers if L.grad_weight is not None]
     if len(layers) >= 2:
-        first, last = layers[0].stats["grad_weight"]["rms"], layers[-1].stats["grad_weight"]["rms"]
-        ratio = first / last if last > 0 else math.inf
-        ev = {"grad_rms_first": first, "grad_rms_last": last, "ratio": ratio,
-              "layers": len(layers)}
-        if ratio < VANISH or first == 0:
-            out.append(_finding(
-                "vanishing_gradients", "error" if ratio < VANISH**2 else "warning",
-                layers[0].name, f"the first layer's gradients are {ratio:.2g}× the last "
-                "layer's: early layers barely learn.", ev,
-                "Initialize for the activation (Xavier/Glorot for tanh/sigmoid, He/Kaiming for "
-                "ReLU), prefer ReLU-family activations over sigmoid in hidden layers, add "
-                "normalization, or use a shallower network."))
-        elif ratio > EXPLODE:
-            out.append(_finding(
-                "exploding_gradients", "error" if ratio > EXPLODE**2 else "warning",
-                layers[0].name, f"the first layer's gradients are {ratio:.3g}× the last "
-                "layer's: updates to early layers blow up.", ev,
-                "Use smaller initial weights (Xavier/He scaling), a lower learning rate, or "
-                "gradient clipping (glassgrad.optim.clip_grad_norm_)."))
-    for L in stats.layers:
+        out += _gradient_findings(layers)
+    for i, L in enumerate(stats.layers):
         n = getattr(L, "units", 0) or 0
         if L.dead > 0.1:
             out.append(_finding(
@@ -147,7 +205,9 @@ def _model_findings(stats) -> list:
                 {"dead_fraction": L.dead, "units": n, "z_mean": L.stats["z"]["mean"]},
                 "Use He initialization with zero or small positive biases, a lower learning "
                 "rate, or LeakyReLU/ELU."))
-        if L.saturated > 0.1:
+        if i == len(stats.layers) - 1 and L.kind in ("sigmoid", "tanh"):
+            out += _output_saturation(L, y, loss_name)
+        elif L.saturated > 0.1:
             out.append(_finding(
                 "saturated_units", "warning" if L.saturated > 0.25 else "info", L.name,
                 f"{L.saturated:.0%} of the {L.kind} units sit at their bounds (derivative "
@@ -178,91 +238,68 @@ def _unit_findings(L, n) -> list:
             "ignore the input.", {"constant_units": int(flat.sum()), "units": n},
             "Check the inputs reach the layer (scaling, zero weights), re-initialize with "
             "random weights (not constants), and check for symmetric initialization."))
-    live = units[:, ~const]
-    if live.shape[1] >= 2 and live.shape[0] >= 3:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.nan_to_num(np.corrcoef(live, rowvar=False))
-        iu = np.triu_indices_from(c, k=1)
-        dup = np.abs(c[iu]) > 0.9999
+    rows = _unit_weights(L, n)
+    if rows is not None:
+        # NOTE: duplicates are judged on the units' incoming weights (and biases), the
+        # symmetry that gradient descent can never break: correlated ACTIVATIONS alone are
+        # normal (e.g. tanh units in their linear range on a 1-D input).
+        diff = np.abs(rows[:, None, :] - rows[None, :, :]).max(axis=2)
+        scale = np.abs(rows).max(axis=1)
+        iu = np.triu_indices(n, k=1)
+        tol = 1e-6 * np.maximum(scale[iu[0]], scale[iu[1]]) + 1e-12
+        dup = (diff[iu] <= tol) & ~const[iu[0]]
         if dup.any():
             involved = len(set(iu[0][dup]) | set(iu[1][dup]))
             out.append(_finding(
                 "duplicate_units", "warning" if involved > n / 2 else "info", L.name,
-                f"{int(dup.sum())} pairs of units are perfectly correlated (|r| > 0.9999): "
-                "they compute the same feature.",
+                f"{int(dup.sum())} pairs of units have identical weights and biases: they "
+                "compute the same feature and receive the same updates forever.",
                 {"pairs": int(dup.sum()), "units_involved": involved, "units": n},
-                "Break the symmetry with random initialization (never equal weights); "
-                "dropout also discourages co-adapted duplicates."))
+                "Break the symmetry with random initialization (never equal weights)."))
     return out
 
 
-def _history_findings(history) -> list:
-    h = getattr(history, "history", history)
-    loss = [float(v) for v in h.get("loss", [])]
-    out = []
-    if not loss:
-        return out
-    bad = [i for i, v in enumerate(loss) if not math.isfinite(v)]
-    if bad:
-        out.append(_finding(
-            "diverging", "error", None,
-            f"the training loss became {loss[bad[0]]} at epoch {bad[0] + 1}: training diverged.",
-            {"epoch": bad[0] + 1, "first_loss": loss[0]},
-            "Lower the learning rate (÷10), clip gradients, check inputs for NaN and scale "
-            "them; detect_anomaly() finds the op that produced the NaN."))
-        return out
-    if len(loss) >= 3 and (loss[-1] > 1.5 * loss[0] or max(loss) > 10 * loss[0]):
-        out.append(_finding(
-            "diverging", "error" if loss[-1] > 10 * loss[0] else "warning", None,
-            "the training loss grows instead of falling: the learning rate is too large.",
-            {"first_loss": loss[0], "last_loss": loss[-1], "max_loss": max(loss)},
-            "Lower the learning rate (÷10), or use a scheduler/warm-up or Adam."))
-        return out
-    if len(loss) >= 5 and loss[0] > 1e-6 and (loss[0] - min(loss)) / abs(loss[0]) < 0.01:
-        out.append(_finding(
-            "stalled", "warning", None,
-            f"the training loss barely moved in {len(loss)} epochs.",
-            {"first_loss": loss[0], "best_loss": min(loss), "epochs": len(loss)},
-            "Raise the learning rate, check the gradients reach the weights (vanishing?), "
-            "or use an adaptive optimizer (Adam)."))
-    val = [float(v) for v in h.get("val_loss", [])]
-    if len(val) >= 5 and all(math.isfinite(v) for v in val):
-        best = int(np.argmin(val))
-        rise = (val[-1] - val[best]) / max(abs(val[best]), 1e-12)
-        gap = (val[-1] - loss[-1]) / max(abs(loss[-1]), 1e-12)
-        if best < len(val) - 2 and rise > 0.1 and loss[-1] <= loss[best] and gap > 0.1:
-            out.append(_finding(
-                "overfitting", "warning", None,
-                f"validation loss was best at epoch {best + 1} and rose {rise:.0%} since, "
-                "while the training loss kept falling.",
-                {"best_epoch": best + 1, "best_val_loss": val[best], "val_loss": val[-1],
-                 "train_loss": loss[-1], "gap": gap},
-                "Use early stopping (EarlyStopping(restore_best_weights=True)), dropout, "
-                "weight decay (AdamW), more data or a smaller model."))
-    return out
+def _unit_weights(L, n):
+    """(units, fan_in + 1): each unit's incoming weights and bias, or None (recurrent and
+    layers whose weight rows are not its units)."""
+    w = getattr(L.module, "weight", None)
+    if L.recurrent or w is None or w.ndim < 2 or w.shape[0] != n or n > 2048:
+        return None
+    rows = numpy(w).reshape(n, -1).astype(np.float64)
+    b = getattr(L.module, "bias", None)
+    return rows if b is None else np.concatenate([rows, numpy(b).reshape(n, 1)], axis=1)
 
 
-def diagnose(model, data, history=None, loss=None) -> Report:
+def diagnose(model, data, history=None, loss=None, context=None) -> Report:
     """Check a model on data (and its training history) for the usual training failures.
 
     Args:
         model: a Module.
         data: (x, y) arrays/Tensors, or a Dataset/DataLoader yielding (x, y); at most 512
             samples are used.
-        history: a ``train.History`` or a dict of lists ({"loss": [...], "val_loss": [...]}).
+        history: a ``train.History``, its ``to_dict()`` (history.json), or a dict of lists
+            ({"loss": [...], "val_loss": [...]}).
         loss: as in ``layer_stats``; default: cross-entropy for integer labels, else MSE.
+        context: what the run already did, so remedies skip it: ``{"early_stopping",
+            "restore_best_weights", "weight_decay", "dropout"}`` (bools; taken from a History
+            and the model when not given).
 
     Returns:
-        Report with ``.findings`` (kind, severity, layer, message, evidence, remedy) and
-        ``.ok`` (no warning or error).
+        Report with ``.findings`` (kind, severity, layer, message, evidence, remedy), ``.ok``
+        (no warning or error) and ``.judged`` (which weights were judged).
     """
     x, y = _batch(data)
-    stats = layer_stats(model, x, y, loss or _default_loss(model, y))
-    findings = _model_findings(stats)
+    loss = loss or _default_loss(model, y)
+    stats = layer_stats(model, x, y, loss)
+    lists, info, ctx = history_view(history, model)
+    ctx.update(context or {})
+    findings = _model_findings(stats, y, _loss_name(loss))
     if stats.loss is not None and not math.isfinite(stats.loss):
         findings.append(_finding(
             "diverging", "error", None, "the loss on the data is not finite.",
             {"loss": stats.loss}, "Lower the learning rate and check inputs for NaN/inf."))
     if history is not None:
-        findings += _history_findings(history)
-    return Report(findings, stats, history_checked=history is not None)
+        kinds = {f["kind"] for f in findings}
+        findings += [f for f in history_findings(lists, info, ctx) if f["kind"] not in kinds]
+    return Report(findings, stats, history_checked=history is not None,
+                  judged=judged_weights(info, lists))

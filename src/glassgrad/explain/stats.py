@@ -39,7 +39,10 @@ def describe(values, bins: int = 30) -> dict | None:
     if v.size == 0:
         return {"n": 0, "mean": float("nan"), "std": float("nan"), "rms": float("nan"),
                 "min": float("nan"), "max": float("nan"), "quantiles": {}, "hist": ([], [])}
-    counts, edges = np.histogram(v, bins=bins)
+    try:
+        counts, edges = np.histogram(v, bins=bins)
+    except ValueError:  # NOTE: a span numpy cannot bin (≈1e-16 wide, or overflowing)
+        counts, edges = np.array([v.size]), np.array([v.min(), v.max()])
     q = np.quantile(v, QUANTILES)
     return {"n": int(v.size), "mean": float(v.mean()), "std": float(v.std()),
             "rms": float(np.sqrt(np.mean(v * v))), "min": float(v.min()), "max": float(v.max()),

@@ -72,10 +72,12 @@ def _history_dict(history):
 
 def restore_history(history, saved: dict | None) -> None:
     """Fill a (new) ``History`` with a checkpoint's record, so a resumed run's History spans
-    all epochs (NaN, stored as null, comes back as NaN)."""
+    all epochs (NaN, stored as null, comes back as NaN). Epoch numbers are 1-based; a record
+    from before that convention (starting at 0) is renumbered."""
     if not saved:
         return
-    history.epoch = list(saved.get("epoch", []))
+    epochs = [int(e) for e in saved.get("epoch", [])]
+    history.epoch = [e + 1 for e in epochs] if 0 in epochs else epochs
     history.history = {k: [math.nan if v is None else float(v) for v in vals]
                        for k, vals in saved.get("history", {}).items()}
     for key in ("stop_reason", "interrupted", "restored_epoch"):
@@ -113,7 +115,9 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch: int = 0,
              "model": model.state_dict(),
              "optimizer": None if optimizer is None else optimizer.state_dict(),
              "scheduler": None if scheduler is None else scheduler.state_dict(),
-             "history": _history_dict(history), "rng": rng_state(loaders), "extra": extra}
+             "history": _history_dict(history), "rng": rng_state(loaders), "extra": extra,
+             "optimizer_class": None if optimizer is None else type(optimizer).__name__,
+             "scheduler_class": None if scheduler is None else type(scheduler).__name__}
     save(state, path, config=_model_config(model), kind="checkpoint")
 
 
@@ -128,6 +132,14 @@ def _check(state, path: str, optimizer, scheduler, loaders) -> None:
     if optimizer is not None and state["optimizer"] is None:
         raise SerializationError(f"{path}: the checkpoint holds no optimizer state, but an "
                                  "optimizer was given to restore.")
+    for what, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
+        saved_cls = state.get(f"{what}_class")
+        if obj is not None and saved_cls is not None and saved_cls != type(obj).__name__:
+            raise SerializationError(
+                f"{path}: the checkpoint holds {saved_cls} state but the {what} given is a "
+                f"{type(obj).__name__}; its settings and running averages do not carry over. "
+                f"Resume with a {saved_cls}, or start a new run from the weights alone "
+                "(glassgrad.train.load_weights).")
     if scheduler is not None and state["scheduler"] is None:
         raise SerializationError(f"{path}: the checkpoint holds no scheduler state, but a "
                                  "scheduler was given to restore.")

@@ -10,6 +10,16 @@
     train.evaluate(model, nn.BCELoss(), (X_test, y_test), metrics=["accuracy"])
     train.predict(model, X_test)          # NumPy array of outputs
 
+Epoch numbering (one convention everywhere a person reads it)
+------------------------------------------------------------
+Epochs are numbered from 1: epoch 1 is the first pass over the data. ``History.epoch``,
+``History.restored_epoch``, ``EarlyStopping.best_epoch``/``stopped_epoch``, the ``epoch`` column
+of ``history.csv``/``history.json``, ``{epoch}`` in ``ModelCheckpoint`` file names, the
+checkpoint's ``epoch`` (= epochs completed), the console, the plots' x axis and the diagnosis
+all use it; batches are numbered from 1 in messages too. ``fit(epochs=E, initial_epoch=I)``
+runs epochs I+1 .. E (counts, as in Keras). The one 0-based number is the ``epoch`` argument
+that callback hooks receive (Keras's index): its epoch number is ``epoch + 1``.
+
 Delegation API (for ``Module.compile/fit/evaluate/predict``)
 -------------------------------------------------------------
 ``compile(model, optimizer, loss, metrics=None)`` resolves names and stores a
@@ -43,6 +53,7 @@ from .callbacks import (
     TerminateOnNaN,
 )
 from .checkpoint import (
+    Checkpoint,
     EarlyStopping,
     ModelCheckpoint,
     load_weights,
@@ -56,7 +67,8 @@ from .history import History
 from .progress import ProgressBar
 
 __all__ = ["fit", "evaluate", "predict", "compile", "CompiledConfig", "History", "Callback",
-           "CallbackList", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
+           "CallbackList", "EarlyStopping", "ModelCheckpoint", "Checkpoint",
+           "LearningRateScheduler",
            "SchedulerCallback", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "StopWhen",
            "ProgressBar", "LogisticRegression", "SoftmaxRegression", "metrics", "callbacks",
            "save_weights", "load_weights", "snapshot_weights", "restore_weights"]

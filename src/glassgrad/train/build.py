@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import os
 
 import numpy as np
@@ -11,24 +12,73 @@ from .config import ConfigError
 
 _LAYER_ALIASES = {"in": "in_features", "out": "out_features"}
 
+# NOTE: ranges of well-known argument names, checked for every constructor a config calls
+# (optimizers, schedulers, callbacks, data generators, layers) before it is called.
+RANGES = {
+    "lr": (0, None, False), "max_lr": (0, None, False), "base_lr": (0, None, True),
+    "min_lr": (0, None, True), "eta_min": (0, None, True), "weight_decay": (0, None, True),
+    "momentum": (0, 1, True), "dampening": (0, 1, True), "eps": (0, None, False),
+    "gamma": (0, None, False), "factor": (0, 1, True), "noise": (0, None, True),
+    "cluster_std": (0, None, False), "n_samples": (1, None, True), "patience": (0, None, True),
+    "step_size": (1, None, True), "alpha": (0, None, True), "p": (0, 1, True),
+    "in_features": (1, None, True), "out_features": (1, None, True),
+}
+
+
+def _check_value(what: str, section: str, key: str, value, default) -> None:
+    """Type from the parameter's default value, range from ``RANGES``."""
+    shown = {v: k for k, v in _LAYER_ALIASES.items()}.get(key, key)
+    name = f"{section}.{shown}"
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, bool) and not isinstance(value, bool):
+        raise ConfigError(f"config key '{name}' = {value!r} ({what}) must be true or false.")
+    if isinstance(default, (int, float)) and not isinstance(default, bool) and not number:
+        raise ConfigError(f"config key '{name}' = {value!r} ({what}) must be a number, e.g. "
+                          f"{default!r}.")
+    if isinstance(default, str) and not isinstance(value, str):
+        raise ConfigError(f"config key '{name}' = {value!r} ({what}) must be a string, e.g. "
+                          f"{default!r}.")
+    if number and not math.isfinite(value):
+        raise ConfigError(f"config key '{name}' = {value!r} ({what}) must be a finite number.")
+    values = value if isinstance(value, (list, tuple)) and key == "betas" else [value]
+    for v in values:
+        if key == "betas" and not (isinstance(v, (int, float)) and 0 <= v < 1):
+            raise ConfigError(f"config key '{name}' = {value!r} ({what}): each beta must be a "
+                              "number in [0, 1), e.g. [0.9, 0.999].")
+    if key in RANGES and number:
+        lo, hi, closed = RANGES[key]
+        low_ok = value >= lo if closed else value > lo
+        if not low_ok or (hi is not None and value >= hi and key not in ("p",)) or (
+                key == "p" and value > 1):
+            rng = "in [0, 1]" if key == "p" else (
+                f"{'>=' if closed else '>'} {lo}" + (f" and < {hi}" if hi is not None else ""))
+            raise ConfigError(f"config key '{name}' = {value!r} ({what}) is out of range; it "
+                              f"must be {rng}.")
+    if key in RANGES and not number and value is not None and default is inspect.Parameter.empty:
+        raise ConfigError(f"config key '{name}' = {value!r} ({what}) must be a number.")
+
 
 def _call(what: str, fn, section: str, **kwargs):
     """``fn(**kwargs)``; unknown keyword -> ConfigError naming ``section.key`` and the allowed
-    keys, other TypeError/ValueError -> ConfigError with ``what`` in front."""
+    keys; a value of the wrong type or range -> ConfigError; other TypeError/ValueError ->
+    ConfigError with ``what`` in front."""
     skip = ("self", "params", "optimizer")
     try:
-        names = [p for p in inspect.signature(fn).parameters if p not in skip]
+        sig = inspect.signature(fn).parameters
+        names = [p for p in sig if p not in skip]
     except (TypeError, ValueError):
-        names = None
+        sig, names = {}, None
     for key in kwargs:
         if names is not None and key not in names and key not in skip:
             raise ConfigError(f"unknown config key '{section}.{key}' ({what}); allowed: "
                               f"{', '.join(names)}.")
+        if key in sig and key not in skip:
+            _check_value(what, section, key, kwargs[key], sig[key].default)
     try:
         return fn(**kwargs)
     except ConfigError:
         raise
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
         msg = str(exc.args[0] if exc.args else exc)
         # name the config section; do not repeat a class name the message already starts with
         msg = msg if msg.startswith(f"{what}:") else f"{what}: {msg}"
@@ -89,6 +139,14 @@ def _mnist(params: dict, seed: int):
     return X, labels
 
 
+def _digits(params: dict):
+    from ..data import load_digits
+
+    return _call("kind = 'digits'", lambda n_class=10: load_digits(images=False,
+                                                                   n_class=n_class),
+                 "data", **params)
+
+
 def load_data(cfg: dict, seed: int):
     """``(X, y)`` from the [data] table, checked for length and NaN."""
     from .config import DATA_COMMON
@@ -96,7 +154,9 @@ def load_data(cfg: dict, seed: int):
 
     params = {k: v for k, v in cfg.items() if k not in DATA_COMMON}
     kind = cfg["kind"]
-    if kind == "csv":
+    if kind == "digits":
+        X, y = _digits(params)
+    elif kind == "csv":
         X, y = _csv(params)
     elif kind == "mnist":
         X, y = _mnist(params, seed)

@@ -13,13 +13,15 @@ Order of calls in ``fit`` (``logs`` is a dict of floats)::
 
 ``evaluate`` calls only the ``on_test_*`` hooks, ``predict`` the ``on_predict_*`` ones. A callback
 stops training by setting ``self.model.stop_training = True`` (checked after every batch and
-every epoch). Epoch indices are 0-based (printed 1-based, as in Keras).
+every epoch). The ``epoch`` and ``step`` hook arguments are 0-based indices, as in Keras;
+everything shown or stored (History, files, messages) numbers epochs and batches from 1.
 """
 
 from __future__ import annotations
 
 import csv
 import inspect
+import io
 import math
 import os
 import re
@@ -117,12 +119,13 @@ class TerminateOnNaN(Callback):
         if loss is not None and not math.isfinite(loss):
             self.stopped_batch = batch
             self.model.stop_training = True
-            self.model._stop_reason = f"TerminateOnNaN: loss {loss} at batch {batch}"
+            self.model._stop_reason = f"TerminateOnNaN: loss {loss} at batch {batch + 1}"
 
 
 class CSVLogger(Callback):
-    """Append one CSV row per epoch (``epoch,loss,...``) and flush it, so a crashed or
-    interrupted run keeps every finished epoch.
+    """Write one CSV row per epoch (``epoch,loss,...``; epochs numbered from 1), rewriting the
+    file atomically after every epoch, so a crashed or interrupted run keeps every finished
+    epoch and never leaves a torn line.
 
     Args:
         filename: the CSV path.
@@ -133,28 +136,28 @@ class CSVLogger(Callback):
     def __init__(self, filename, separator: str = ",", append: bool = False):
         super().__init__()
         self.filename, self.sep, self.append = os.fspath(filename), separator, append
-        self._file = self._writer = self.keys = None
+        self.keys, self._text = None, ""
 
     def on_train_begin(self, logs=None):
-        exists = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename)
-        self._file = open(self.filename, "a" if self.append else "w", newline="")
-        self._header_written = bool(exists)
+        self._text = ""
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, newline="") as f:
+                self._text = f.read()
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
+        from ..io.atomic import atomic_write_text
+
         logs = logs or {}
+        buf = io.StringIO(newline="")
+        writer = csv.writer(buf, delimiter=self.sep)
         if self.keys is None:
             self.keys = sorted(logs, key=_key_order)
-            self._writer = csv.writer(self._file, delimiter=self.sep)
-            if not self._header_written:
-                self._writer.writerow(["epoch", *self.keys])
-        self._writer.writerow([epoch, *(logs.get(k, "") for k in self.keys)])
-        self._file.flush()
-
-    def on_train_end(self, logs=None):
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+            if not self._text:
+                writer.writerow(["epoch", *self.keys])
+        writer.writerow([epoch + 1, *(logs.get(k, "") for k in self.keys)])
+        self._text += buf.getvalue()
+        atomic_write_text(self.filename, self._text)
 
 
 def _key_order(k: str):
@@ -296,7 +299,7 @@ class StopWhen(Callback):
     def on_epoch_end(self, epoch, logs=None):
         for c in self.criteria:
             if c(logs or {}):
-                self.stopped_epoch = epoch
+                self.stopped_epoch = epoch + 1
                 self.model.stop_training = True
                 name = getattr(c, "__name__", "criterion")
                 self.model._stop_reason = f"stop_when: {name} at epoch {epoch + 1}"

@@ -1,24 +1,38 @@
-"""Weights on disk and in memory, and the two callbacks that use them: EarlyStopping and
-ModelCheckpoint.
+"""Weights and checkpoints on disk: ``save_weights``/``load_weights``, the ``ModelCheckpoint``
+callback (Keras's names) and ``resume_fit``, which ``fit(resume_from=path)`` uses.
 
-File format (until ``glassgrad.io`` lands): the model's ``state_dict`` as a NumPy ``.npz``
-(``numpy.savez``: one array per dotted parameter name), written to a temporary file and moved
-into place with ``os.replace``, so a crash never leaves a half-written file. Loading uses
-``allow_pickle=False``.
+There is ONE checkpoint format, ``glassgrad.io.save_checkpoint``'s: model, optimizer (and its
+class), lr scheduler, epoch and step counters, History, every random state and the state of
+the callbacks that count (EarlyStopping, ModelCheckpoint). Every file goes through
+``glassgrad.io``'s atomic writer, and none is ever written from NaN/Inf parameters.
+
+``load_weights`` reads any of: ``save_weights`` / ``ModelCheckpoint(save_weights_only=True)``
+files, ``glassgrad.save(model.state_dict(), path)`` files, full checkpoints (their model part)
+and plain ``numpy.savez`` files of a state dict.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import string
 
 import numpy as np
 
 from ..backend import to_numpy
-from .callbacks import Callback
+from ..io.atomic import clean_stale_temps
+from ..io.checkpoint import (
+    CHECKPOINT_FORMAT,
+    check_finite_state,
+    load_checkpoint,
+    restore_history,
+    save_checkpoint,
+)
+from ..io.serialization import SerializationError, load_with_metadata, save
+from .monitor import EarlyStopping, Monitor, check_log_key
 
 __all__ = ["snapshot_weights", "restore_weights", "save_weights", "load_weights",
-           "EarlyStopping", "ModelCheckpoint"]
+           "EarlyStopping", "ModelCheckpoint", "Checkpoint", "resume_fit"]
 
 
 def snapshot_weights(model) -> dict:
@@ -33,172 +47,247 @@ def restore_weights(model, snapshot: dict) -> None:
 
 
 def save_weights(model, path) -> None:
-    """Write ``model.state_dict()`` to ``path`` (.npz) atomically."""
-    path = os.fspath(path)
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp.npz")
-    np.savez(tmp, **snapshot_weights(model))
-    os.replace(tmp, path)
+    """Write ``model.state_dict()`` to ``path`` (``.npz`` or ``.safetensors``) atomically, in
+    ``glassgrad.save``'s format (``numpy.load`` reads the ``.npz`` too: one array per dotted
+    name). Refuses (SerializationError) a model holding NaN/Inf, so a diverged run never
+    replaces good weights."""
+    check_finite_state(model, "save_weights")
+    save(model.state_dict(), path, kind="weights")
+
+
+def _model_part(state, meta: dict, path: str):
+    if isinstance(state, dict) and state.get("format") == CHECKPOINT_FORMAT:
+        return state["model"]
+    if isinstance(state, dict) and meta.get("kind") == "checkpoint" and "model" in state:
+        return state["model"]
+    if isinstance(state, dict) and state and all(not isinstance(v, dict) for v in state.values()):
+        return state
+    raise SerializationError(f"load_weights: {path} holds no model state dict (keys "
+                             f"{sorted(state)[:5] if isinstance(state, dict) else type(state)}).")
 
 
 def load_weights(model, path, strict: bool = True):
-    """Load an ``.npz`` written by ``save_weights`` into ``model``; returns missing/unexpected."""
-    with np.load(os.fspath(path), allow_pickle=False) as f:
-        state = {k: f[k] for k in f.files}
-    return model.load_state_dict(state, strict=strict)
+    """Load weights into ``model`` from any file listed in the module docstring; returns what
+    ``model.load_state_dict`` returns (missing/unexpected keys when ``strict=False``)."""
+    path = os.fspath(path)
+    state, meta = load_with_metadata(path)
+    return model.load_state_dict(_model_part(state, meta, path), strict=strict)
 
 
-def _resolve_mode(mode: str, monitor: str) -> str:
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}.")
-    if mode != "auto":
-        return mode
-    base = monitor[4:] if monitor.startswith("val_") else monitor
-    higher = ("acc", "accuracy", "precision", "recall", "f1", "auc", "r2")
-    return "max" if any(base == h or base.startswith(h + "_") for h in higher) else "min"
+def _format_fields(filepath: str) -> list[str]:
+    try:
+        return [f.split(".")[0].split("[")[0]
+                for _, f, _, _ in string.Formatter().parse(filepath) if f]
+    except ValueError as e:
+        raise ValueError(f"ModelCheckpoint: cannot read the file name {filepath!r} ({e}); use "
+                         "fields such as {epoch:03d} or {val_loss:.2f}.") from None
 
 
-class _Monitor(Callback):
-    def __init__(self, monitor, mode, min_delta=0.0):
-        super().__init__()
-        self.monitor, self.mode = monitor, _resolve_mode(mode, monitor)
-        self.min_delta = abs(float(min_delta))
-        self.best = math.inf if self.mode == "min" else -math.inf
-
-    def _value(self, logs):
-        logs = logs or {}
-        if self.monitor not in logs:
-            raise KeyError(f"{type(self).__name__}: monitored {self.monitor!r} is not in the "
-                           f"logs {sorted(logs)} (val_* keys need validation data).")
-        return float(logs[self.monitor])
-
-    def _improved(self, value, reference) -> bool:
-        if math.isnan(value):
-            return False
-        if self.mode == "min":
-            return value < reference - self.min_delta
-        return value > reference + self.min_delta
-
-
-class EarlyStopping(_Monitor):
-    """Stop when a monitored quantity has stopped improving; restore the best weights.
+class ModelCheckpoint(Monitor):
+    """Save a full, resumable checkpoint (or only the weights) at the end of epochs.
 
     Args:
-        monitor: log key to watch (``"val_loss"``, ``"val_accuracy"``, ``"loss"``, ...).
-        patience: stop at the end of the ``patience``-th epoch in a row without improvement
-            (Keras's count; 0 and 1 both stop at the first such epoch, never at epoch 0).
-        min_delta: an improvement smaller than this does not count.
-        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracy/precision/recall/f1/r2).
-        baseline: the patience counter restarts only on epochs that beat this value, so
-            training stops after ``patience`` epochs unless the model gets past it.
-        restore_best_weights: at the end of training, WHATEVER ended it (this callback, another
-            one, the last epoch, Ctrl-C), load the weights of the best epoch. Default True
-            (NOTE: Keras's default is False; ours is True because it is what users want).
-        start_from_epoch: epochs of warm-up during which nothing is monitored.
-        verbose: print a line when stopping and when restoring.
+        filepath: ``*.npz`` or ``*.safetensors``; may contain ``{epoch}`` (1-based) and any log
+            key with a format, e.g. ``"ckpt/e{epoch:03d}-{val_loss:.2f}.npz"``. A field that
+            ``fit`` will never log is an error before the first epoch.
+        monitor: the log key ``save_best_only`` compares (default ``"val_loss"``).
+        verbose: print a line per save and per refused save.
+        save_best_only: write only when ``monitor`` improves on the best so far.
+        save_weights_only: write ``model.state_dict()`` only (``load_weights`` reads it);
+            default False: a full checkpoint that ``fit(resume_from=path)`` continues bit for
+            bit (model, optimizer, scheduler, epoch, History, random states, callback states).
+        mode: ``"min"``, ``"max"`` or ``"auto"``; min_delta: as ``EarlyStopping``.
+        save_freq: ``"epoch"`` (every epoch) or N: every N-th epoch (NOTE: Keras counts batches
+            for an int; a checkpoint here is always at an epoch's end, so it resumes exactly).
+        initial_value_threshold: with ``save_best_only``, save only values better than this.
+        scheduler: the lr scheduler to save (default: the one a ``SchedulerCallback`` among
+            ``fit``'s callbacks steps).
+        loaders: more DataLoaders whose own generators to save (fit's own is included).
 
-    Attributes:
-        best, best_epoch (0-based), stopped_epoch (0-based or None), restored_epoch.
+    A checkpoint is never written from NaN/Inf weights or logs: the epoch is recorded in
+    ``skipped`` and the file keeps the last good state. Attributes: ``saved`` (paths written),
+    ``skipped`` ((epoch, reason) pairs, 1-based), ``step`` (optimizer steps so far).
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
-                 mode: str = "auto", baseline: float | None = None,
-                 restore_best_weights: bool = True, start_from_epoch: int = 0,
-                 verbose: int = 0):
-        for key, v in (("patience", patience), ("start_from_epoch", start_from_epoch)):
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"EarlyStopping: {key} must be an integer >= 0, got {v!r}.")
-        if not isinstance(min_delta, (int, float)) or isinstance(min_delta, bool):
-            raise ValueError(f"EarlyStopping: min_delta must be a number, got {min_delta!r}.")
+    _write_last = True  # NOTE: fit runs it after the other callbacks' on_epoch_end (see fit)
+
+    def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, save_weights_only: bool = False,
+                 mode: str = "auto", save_freq="epoch", min_delta: float = 0.0,
+                 initial_value_threshold: float | None = None, scheduler=None, loaders=()):
         super().__init__(monitor, mode, min_delta)
-        self.patience, self.baseline = int(patience), baseline
-        self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
-        self.verbose = verbose
-
-    def on_train_begin(self, logs=None):
-        self.wait = 0
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch, self.best_weights = None, None
-        self.stopped_epoch = self.restored_epoch = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        # NOTE: Keras's algorithm step for step: ``wait`` counts epochs since the last
-        # improvement, so patience=3 stops at the 3rd epoch in a row without one.
-        if epoch < self.start_from_epoch:
-            return
-        value = self._value(logs)
-        if self.restore_best_weights and self.best_weights is None:
-            # if nothing ever improves (NaN, or never beating the baseline) restore this epoch
-            self.best_weights, self.best_epoch = snapshot_weights(self.model), epoch
-        self.wait += 1
-        if self._improved(value, self.best):
-            self.best, self.best_epoch = value, epoch
-            if self.restore_best_weights:
-                self.best_weights = snapshot_weights(self.model)
-            # the wait restarts only when the value beats both the best and the baseline
-            if self.baseline is None or self._improved(value, float(self.baseline)):
-                self.wait = 0
-            return
-        if self.wait >= self.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            self.model.stop_training = True
-            self.model._stop_reason = (f"EarlyStopping: {self.monitor} did not improve for "
-                                       f"{self.wait} epoch(s) after epoch {self.best_epoch_1}")
-
-    @property
-    def best_epoch_1(self):
-        return None if self.best_epoch is None else self.best_epoch + 1
-
-    def on_train_end(self, logs=None):
-        if self.verbose and self.stopped_epoch is not None:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping.")
-        if self.restore_best_weights and self.best_weights is not None:
-            restore_weights(self.model, self.best_weights)
-            self.restored_epoch = self.best_epoch
-            if self.verbose:
-                print(f"Restoring model weights from the end of the best epoch: "
-                      f"{self.best_epoch + 1} ({self.monitor} = {self.best:.6g}).")
-            history = getattr(self.model, "history", None)
-            if history is not None and hasattr(history, "restored_epoch"):
-                history.restored_epoch = self.best_epoch
-
-
-class ModelCheckpoint(_Monitor):
-    """Save the weights (``state_dict`` as ``.npz``) after epochs.
-
-    Args:
-        filepath: where to write; may contain ``{epoch}`` (1-based) and log keys, e.g.
-            ``"ckpt/epoch{epoch:03d}-{val_loss:.3f}.npz"``.
-        monitor, mode, min_delta: as ``EarlyStopping`` (used with ``save_best_only``).
-        save_best_only: write only when the monitored value improves (the file then always
-            holds the best weights); otherwise write every ``save_freq`` epochs (the last ones).
-        save_freq: epochs between saves when not ``save_best_only``.
-        verbose: print a line per save.
-    """
-
-    def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False,
-                 mode: str = "auto", min_delta: float = 0.0, save_freq: int = 1,
-                 verbose: int = 0):
-        super().__init__(monitor, mode, min_delta)
-        self.filepath, self.save_best_only = os.fspath(filepath), save_best_only
-        self.save_freq, self.verbose = int(save_freq), verbose
+        self.filepath = os.fspath(filepath)
+        ext = os.path.splitext(self.filepath)[1].lower()
+        if ext not in (".npz", ".safetensors"):
+            raise ValueError(f"ModelCheckpoint: {self.filepath!r} must end in .npz or "
+                             ".safetensors (glassgrad never writes pickles such as .h5/.keras/"
+                             ".pt files).")
+        self.fields = _format_fields(self.filepath)
+        if save_freq == "epoch":
+            save_freq = 1
+        if isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1:
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int "
+                             f"(epochs), got {save_freq!r}.")
+        for key, v in (("save_best_only", save_best_only),
+                       ("save_weights_only", save_weights_only)):
+            if not isinstance(v, bool):
+                raise ValueError(f"ModelCheckpoint: {key} must be True or False, got {v!r}.")
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.save_freq, self.verbose = save_freq, verbose
+        self.initial_value_threshold = initial_value_threshold
+        self.scheduler, self.loaders = scheduler, list(loaders)
         self.saved: list[str] = []
+        self.skipped: list[tuple[int, str]] = []
+        self.step = 0
 
     def on_train_begin(self, logs=None):
-        self.best = math.inf if self.mode == "min" else -math.inf
+        folder = os.path.dirname(os.path.abspath(self.filepath))
+        if "{" not in folder:  # NOTE: a killed earlier run may have left its temporary file
+            clean_stale_temps(folder)
+        for field in self.fields:
+            if field != "epoch":
+                check_log_key(field, self.params, f"ModelCheckpoint: file name field {{{field}}}")
+        if self.save_best_only:
+            check_log_key(self.monitor, self.params, "ModelCheckpoint(monitor=...)")
+        t = self.initial_value_threshold
+        self.best = self._worst() if t is None else float(t)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+
+    def _why_not(self, logs) -> str | None:
+        bad = sorted(k for k, v in logs.items() if isinstance(v, float) and not math.isfinite(v))
+        if bad:
+            return f"non-finite {', '.join(bad)} in the epoch's logs"
+        try:
+            check_finite_state(self.model, "ModelCheckpoint")
+        except SerializationError as e:
+            return str(e).split(";")[0]
+        return None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        if (epoch + 1) % self.save_freq:
+            return
+        why = self._why_not(logs)
+        if why is not None:
+            self.skipped.append((epoch + 1, why))
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: checkpoint NOT saved ({why}); the last file keeps "
+                      "the last good state.")
+            return
         if self.save_best_only:
             value = self._value(logs)
             if not self._improved(value, self.best):
                 return
             self.best = value
-        elif (epoch + 1) % self.save_freq:
-            return
         path = self.filepath.format(epoch=epoch + 1, **logs)
-        save_weights(self.model, path)
+        if self.save_weights_only:
+            save_weights(self.model, path)
+        else:
+            save_checkpoint(path, self.model, self.optimizer, self._scheduler(), epoch=epoch + 1,
+                            step=self.step, history=getattr(self.model, "history", None),
+                            loaders=self._loaders(), extra=self._extra())
         self.saved.append(path)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: saved weights to {path}")
+            what = "weights" if self.save_weights_only else "checkpoint"
+            print(f"Epoch {epoch + 1}: saved {what} to {path}")
+
+    def _scheduler(self):
+        if self.scheduler is not None:
+            return self.scheduler
+        found = _schedulers(self.params.get("callbacks", ()))
+        return found[0] if len(found) == 1 else None
+
+    def _loaders(self) -> list:
+        fit_loader = self.params.get("loader")
+        extra = [ld for ld in self.loaders if ld is not fit_loader]
+        return ([fit_loader] if fit_loader is not None else []) + extra
+
+    def _extra(self) -> dict:
+        return {"callbacks": _callback_states(self.params.get("callbacks", ()))}
+
+    def state_dict(self) -> dict:
+        return {"best": float(self.best), "step": self.step}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.step = state["best"], state["step"]
+
+
+class Checkpoint(ModelCheckpoint):
+    """``glassgrad.io.Checkpoint``: a ``ModelCheckpoint`` that writes a full checkpoint every
+    ``save_freq`` epochs (kept for existing code; new code uses ``ModelCheckpoint``)."""
+
+    def __init__(self, path, scheduler=None, loaders=(), save_freq: int = 1, verbose: int = 0):
+        super().__init__(path, monitor="loss", verbose=verbose, save_freq=save_freq,
+                         scheduler=scheduler, loaders=loaders)
+
+
+def _schedulers(callbacks) -> list:
+    found = []
+    for cb in callbacks:
+        s = getattr(cb, "scheduler", None)
+        if s is not None and all(s is not t for t in found):
+            found.append(s)
+    return found
+
+
+def _callback_states(callbacks) -> list:
+    """``[[class name, state], ...]`` of the callbacks that have a ``state_dict``."""
+    return [[type(cb).__name__, cb.state_dict()] for cb in callbacks
+            if callable(getattr(cb, "state_dict", None)) and hasattr(cb, "load_state_dict")]
+
+
+def resume_fit(path, model, optimizer, history, loader=None, callbacks=()) -> int:
+    """Restore a checkpoint for ``fit``; returns the epoch to start from (the number of
+    completed epochs).
+
+    Restores the model, the optimizer (refusing a checkpoint of another optimizer class), the
+    scheduler of a ``SchedulerCallback`` among ``callbacks``, every random state, ``loader`` 's
+    generator and the History, all or nothing; the saved states of EarlyStopping and
+    ModelCheckpoint callbacks are handed to ``callbacks`` (``apply_resumed_states`` loads
+    them after ``on_train_begin``).
+    """
+    path = os.fspath(path)
+    state, meta = load_with_metadata(path)
+    if not (isinstance(state, dict) and state.get("format") == CHECKPOINT_FORMAT):
+        raise SerializationError(
+            f"fit(resume_from={path!r}): the file holds weights only (save_weights / "
+            "ModelCheckpoint(save_weights_only=True) / glassgrad.save), not a training "
+            "checkpoint; load it with glassgrad.train.load_weights(model, path), or write full "
+            "checkpoints with ModelCheckpoint(path) to resume.")
+    callbacks = list(callbacks or [])
+    schedulers = _schedulers(callbacks)
+    if len(schedulers) > 1:
+        raise ValueError("fit(resume_from=...): more than one lr scheduler among the callbacks; "
+                         "a checkpoint stores one.")
+    cks = [cb for cb in callbacks if isinstance(cb, ModelCheckpoint)]
+    loaders = [loader] if loader is not None else []
+    for cb in cks[:1]:  # the saving callback's extra loaders, in the order it saved them
+        loaders += [ld for ld in cb.loaders if ld is not loader]
+    info = load_checkpoint(path, model, optimizer, schedulers[0] if schedulers else None,
+                           loaders=loaders)
+    restore_history(history, info["history"])
+    extra = info["extra"] if isinstance(info["extra"], dict) else {}
+    _hand_out(callbacks, list(extra.get("callbacks") or []))
+    return info["epoch"]
+
+
+def _hand_out(callbacks, states: list) -> None:
+    """Give each callback the saved state of the callback of its class at the same rank."""
+    pending: dict[str, list] = {}
+    for name, state in states:
+        pending.setdefault(name, []).append(state)
+    for cb in callbacks:
+        queue = pending.get(type(cb).__name__)
+        if queue and hasattr(cb, "load_state_dict"):
+            cb._resumed_state = queue.pop(0)
+
+
+def apply_resumed_states(callbacks) -> None:
+    """Load the states ``resume_fit`` handed out (``fit`` calls it after ``on_train_begin``)."""
+    for cb in callbacks:
+        state = getattr(cb, "_resumed_state", None)
+        if state is not None:
+            cb.load_state_dict(state)
+            cb._resumed_state = None

@@ -13,6 +13,9 @@ A config has these tables (every key optional; missing ones take ``DEFAULT_CONFI
                / [callbacks.terminate_on_nan]
 
 Errors are ``ConfigError`` s that name the key, what it holds and what is allowed.
+``check_config`` checks the structure and every plain value (types, finite numbers, ranges, a
+safe run name); ``train.prepare.prepare(config)`` then builds every piece in memory and checks
+how they fit together. Both run before any file is written.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ name = ""                   # run folder name under runs/ ("" = a timestamp)
 seed = 0                    # one seed: data, splits, weights, shuffling
 
 [data]
-kind = "moons"              # moons | circles | blobs | spirals | xor | csv | mnist
+kind = "moons"              # moons | circles | blobs | spirals | xor | digits | csv | mnist
 n_samples = 1000            # generated kinds: their make_* parameters (noise, factor, ...)
 noise = 0.15
+# digits: the shipped 8x8 digits (1797 images as 64 features), n_class = 10
 # csv:   path = "table.csv", target = "label" (column name or index), delimiter = ","
 # mnist: path = "mnist/" (IDX files), variant = "mnist" | "fashion", limit = 10000
 test_size = 0.2             # fraction held out for the final test
@@ -69,12 +73,13 @@ patience = 20               # other keys: min_delta, mode, baseline, start_from_
 '''
 
 DATA_KINDS = {"moons": "make_moons", "circles": "make_circles", "blobs": "make_blobs",
-              "spirals": "make_spirals", "xor": "make_xor", "csv": None, "mnist": None}
+              "spirals": "make_spirals", "xor": "make_xor", "digits": None, "csv": None,
+              "mnist": None}
 SCALES = ("none", "standard", "minmax")
 TOP_KEYS = {"name", "seed", "data", "model", "train", "optimizer", "callbacks"}
 DATA_COMMON = {"kind", "test_size", "validation_split", "scale"}
 DATA_KEYS = {"csv": {"path", "target", "delimiter", "header"},
-             "mnist": {"path", "variant", "limit"}}
+             "mnist": {"path", "variant", "limit"}, "digits": {"n_class"}}
 TRAIN_KEYS = {"loss", "metrics", "epochs", "batch_size", "stop_when", "verbose"}
 CALLBACKS = ("early_stopping", "reduce_lr_on_plateau", "lr_scheduler", "terminate_on_nan")
 
@@ -94,7 +99,8 @@ def _merge(default: dict, user: dict) -> dict:
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
-    if "data" in user and user["data"].get("kind", "moons") != default["data"]["kind"]:
+    if isinstance(user.get("data"), dict) and user["data"].get("kind", "moons") != \
+            default["data"]["kind"]:
         # the generator parameters of the default kind do not apply to another kind
         for k in ("n_samples", "noise"):
             if k not in user["data"]:
@@ -156,16 +162,16 @@ def check_config(config: dict) -> None:
         if not isinstance(config.get(section), dict):
             raise ConfigError(f"config key {section!r} must be a table ([{section}]), got "
                               f"{type(config.get(section)).__name__}.")
+    _finite(config, "")
     _int(config, None, "seed", 0)
-    if not isinstance(config["name"], str):
-        _err("name", config["name"], "it must be a string")
+    check_name(config["name"])
     data = config["data"]
     kind = data.get("kind")
     if kind not in DATA_KINDS:
         _err("data.kind", kind, f"choose one of {', '.join(DATA_KINDS)}")
     if kind in DATA_KEYS:
         _unknown("data", data, DATA_COMMON | DATA_KEYS[kind])
-        if "path" not in data:
+        if "path" in DATA_KEYS[kind] and "path" not in data:
             raise ConfigError(f"missing config key 'data.path' (required for kind = {kind!r}).")
     _fraction(data, "test_size")
     _fraction(data, "validation_split")
@@ -189,16 +195,53 @@ def check_config(config: dict) -> None:
     _int(config, "train", "batch_size", 1)
     if train.get("verbose", 1) not in (0, 1, 2):
         _err("train.verbose", train.get("verbose"), "choose 0, 1 or 2")
-    if not isinstance(train.get("metrics", []), list):
-        _err("train.metrics", train.get("metrics"), 'it must be a list such as ["accuracy"]')
+    if not isinstance(train["loss"], str):
+        _err("train.loss", train["loss"], 'it must be a loss name such as "BCELoss", '
+             '"CrossEntropyLoss" or "MSELoss"')
+    metrics = train.get("metrics", [])
+    if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
+        _err("train.metrics", metrics, 'it must be a list of names such as ["accuracy"]')
+    stop = train.get("stop_when", "")
+    if not (isinstance(stop, str) or isinstance(stop, list) and all(
+            isinstance(s, str) for s in stop)):
+        _err("train.stop_when", stop, 'it must be a criterion such as "loss < 1e-4" (or a '
+             'list of them; "" for none)')
+    for key in ("path", "target", "variant", "delimiter"):
+        if key in data and not isinstance(data[key], (str, int) if key == "target" else str):
+            _err(f"data.{key}", data[key], "it must be a string")
     if "name" not in config["optimizer"]:
         raise ConfigError("missing config key 'optimizer.name' (SGD, Adam, AdamW, RMSprop, "
                           "Adagrad).")
+    if not isinstance(config["optimizer"]["name"], str):
+        _err("optimizer.name", config["optimizer"]["name"], "it must be a name such as "
+             '"Adam" or "SGD"')
     _unknown("callbacks", config["callbacks"], CALLBACKS)
     for name, table in config["callbacks"].items():
         if not isinstance(table, dict):
             raise ConfigError(f"config key 'callbacks.{name}' must be a table "
                               f"([callbacks.{name}]), got {table!r}.")
+
+
+def check_name(name) -> None:
+    """A run name is one plain folder name: it can never lead outside ``runs/``."""
+    if not isinstance(name, str):
+        _err("name", name, "it must be a string")
+    if name and (name in (".", "..") or name.startswith(".") or any(
+            c in name for c in '/\\:\0') or not name.isprintable() or len(name) > 100):
+        _err("name", name, "it must be a plain folder name under runs/ (letters, digits, -, _, "
+             "no path separators, not starting with '.'); use --out DIR for another place")
+
+
+def _finite(value, key: str) -> None:
+    """Every number in the config must be finite (TOML allows nan and inf)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        _err(key, value, "numbers in a config must be finite")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _finite(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _finite(v, f"{key}[{i}]")
 
 
 # ---------------------------------------------------------------- TOML output

@@ -14,6 +14,15 @@ followed by an evaluation pass over the validation data under ``no_grad()`` and
 ``model.eval()``. Around it: callbacks (``callbacks.py``), the progress display
 (``progress.py``) and the record of every epoch (``History``).
 
+Every batch loss is checked before ``backward``: by default (``nan_guard=True``) the first
+non-finite loss stops training BEFORE the optimizer step, so the weights stay finite; the
+History records ``status = "failed"`` and a ``stop_reason`` naming the epoch and batch (and the
+sample, when the inputs hold NaN/Inf); a RuntimeWarning says the same. The unfinished epoch is
+not recorded, so no callback (ModelCheckpoint) sees it.
+
+Epoch numbers: 1-based wherever they are shown or stored (History.epoch, files, messages); the
+``epoch`` argument of callback hooks is Keras's 0-based index (``epoch + 1`` is the number).
+
 Epoch ``loss`` is the sample-weighted mean of the batch losses, or their SUM when the loss has
 ``reduction="sum"`` (``SSELoss``), so ``"loss"`` is then the epoch's total error E. Epoch metrics
 are computed once per epoch on all outputs of the epoch (exact for precision/recall/F1/R²).
@@ -24,6 +33,8 @@ for class-index losses (cross entropy, NLL).
 from __future__ import annotations
 
 import contextlib
+import math
+import warnings
 
 import numpy as np
 
@@ -41,8 +52,17 @@ from .compile import (
     resolve_optimizer,
 )
 from .history import History
-from .inputs import check_arrays, is_pair, model_device, split_validation, to_loader
+from .inputs import (
+    check_arrays,
+    is_pair,
+    locate_nonfinite,
+    model_device,
+    split_validation,
+    to_loader,
+)
 from .metrics import get_metric
+from .monitor import expected_log_keys
+from .predict import predict  # noqa: F401  (re-exported: fit, evaluate, predict live here)
 from .progress import ProgressBar
 
 
@@ -131,7 +151,7 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         batch_size: int | None = None, metrics=None, callbacks=None, stop_when=None,
         verbose: int = 1, shuffle: bool = True, seed: int | None = None,
         validation_split: float | None = None, initial_epoch: int = 0, resume_from=None,
-        detect_anomaly: bool = False) -> History:
+        detect_anomaly: bool = False, nan_guard: bool = True) -> History:
     """Train ``model`` and return its ``History``.
 
     Args:
@@ -153,13 +173,18 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         shuffle: reshuffle Dataset/array data every epoch.
         seed: seeds the shuffling of Dataset/array data (``None``: glassgrad's global RNG).
         validation_split: hold out this LAST fraction of an ``(X, y)`` pair for validation.
-        initial_epoch: the epoch to start from (resuming a run).
-        resume_from: a checkpoint written by ``glassgrad.io.Checkpoint``: restores weights,
-            optimizer, scheduler, History and every random state, and starts at its epoch, so
-            the run continues bit for bit as if never stopped.
+        initial_epoch: the number of epochs already done (resuming a run): epochs
+            ``initial_epoch + 1`` .. ``epochs`` run.
+        resume_from: a checkpoint written by ``ModelCheckpoint`` (or ``save_checkpoint``):
+            restores weights, optimizer, scheduler, History, callback states and every random
+            state, and starts after its epoch, so the run continues bit for bit as if never
+            stopped.
         detect_anomaly: run every batch under ``glassgrad.detect_anomaly()``: the first op that
             makes NaN/Inf raises AnomalyError naming the epoch, batch, op and your line, before
             the optimizer step (so weights and the last checkpoint stay good).
+        nan_guard: stop at the first non-finite batch loss, before its optimizer step
+            (default; see the module docstring). ``False`` turns the guard off (Keras's
+            behaviour; ``TerminateOnNaN`` then stops AFTER the bad step).
 
     Returns:
         ``History`` (also stored as ``model.history``).
@@ -190,26 +215,37 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
                                                     name="val")
 
     history = History()
+    callbacks = list(callbacks or [])
     if resume_from is not None:
-        from ..io.callbacks import resume_fit  # NOTE: lazy: io sits above train
+        from .checkpoint import resume_fit
 
         initial_epoch = resume_fit(resume_from, model, optimizer, history, loader, callbacks)
-    cbs_list = [history, *(callbacks or [])]
+    # NOTE: checkpoint writers run last at each epoch's end, so what they save (scheduler,
+    # EarlyStopping counters) is already stepped, whatever the order the user gave.
+    late = [cb for cb in callbacks if getattr(cb, "_write_last", False)]
+    cbs_list = [history, *(cb for cb in callbacks if cb not in late)]
     if stop_when is not None:
         cbs_list.append(StopWhen(stop_when))
     if verbose:
         cbs_list.append(ProgressBar(verbose))
+    cbs_list += late
     steps = len(loader) if hasattr(loader, "__len__") else None
     params = {"epochs": epochs, "steps": steps, "verbose": verbose, "initial_epoch": initial_epoch,
               "batch_size": getattr(loader, "batch_size", batch_size),
               "metrics": [n for n, _ in metric_fns], "do_validation": val_loader is not None,
-              "loader": loader}
+              "loader": loader, "callbacks": cbs_list, "optimizer": optimizer,
+              "log_keys": expected_log_keys([n for n, _ in metric_fns], val_loader is not None,
+                                            hasattr(optimizer, "param_groups"))}
     history.params = params
     cbs = CallbackList(cbs_list, model, params, optimizer)
     model.stop_training, model._stop_reason, model.history = False, None, history
 
     logs: dict = {}
     cbs.on_train_begin({})
+    if resume_from is not None:
+        from .checkpoint import apply_resumed_states
+
+        apply_resumed_states(cbs_list)
     try:
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch, {})
@@ -225,16 +261,23 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
                         out = model(xb)
                         yb = _align(out, yb, loss)
                         batch_loss = loss(out, yb)
-                        batch_loss.backward()
+                        value = float(batch_loss.item())
+                        failed = nan_guard and not math.isfinite(value)
+                        if not failed:
+                            batch_loss.backward()
                 except AnomalyError as e:
                     model._stop_reason = f"NaN/Inf at epoch {epoch + 1}, batch {step + 1}"
                     raise AnomalyError(f"fit: epoch {epoch + 1}, batch {step + 1}: {e}") from e
+                if failed:
+                    _fail(model, history, epoch, step, value, xb, yb, loader)
+                    break
                 optimizer.step()
-                value = float(batch_loss.item())
                 acc.add(value, out.detach(), yb)
                 cbs.on_train_batch_end(step, {"batch": step, "size": len(yb), "loss": value})
                 if model.stop_training:
                     break
+            if history.failed:
+                break
             logs = acc.logs()
             if val_loader is not None:
                 logs.update(_eval_pass(model, loss, val_loader, metric_fns, cbs, "val_"))
@@ -255,7 +298,21 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         raise
     history.stop_reason = model._stop_reason
     cbs.on_train_end(logs)
+    if history.failed and history.restored_epoch is not None:  # NOTE: never restore silently
+        history.stop_reason += (f" EarlyStopping then restored the weights of epoch "
+                                f"{history.restored_epoch}.")
     return history
+
+
+def _fail(model, history, epoch, step, value, xb, yb, loader) -> None:
+    """Record a non-finite loss as the run's failure (see the module docstring)."""
+    where = locate_nonfinite(xb, yb, loader)
+    reason = (f"non-finite loss ({value}) at epoch {epoch + 1}, batch {step + 1}"
+              + (f": {where}" if where else "; the inputs are finite, so the model diverged "
+                 "(lower the learning rate, clip gradients; detect_anomaly=True names the op)")
+              + ". Training stopped before this batch's update.")
+    model.stop_training, model._stop_reason, history.failed = True, reason, True
+    warnings.warn(f"fit: {reason}", RuntimeWarning, stacklevel=3)
 
 
 def evaluate(model, loss=None, data=None, metrics=None, batch_size: int | None = None,
@@ -277,41 +334,3 @@ def evaluate(model, loss=None, data=None, metrics=None, batch_size: int | None =
                        name="data")
     cbs = CallbackList(callbacks or [], model, {}, None)
     return _eval_pass(model, loss, loader, metric_fns, cbs)
-
-
-def predict(model, X, batch_size: int | None = None) -> np.ndarray:
-    """Model outputs for inputs ``X`` as one NumPy array (eval mode, no graph).
-
-    Args:
-        X: an array or Tensor ``(N, ...)``, a Dataset or a DataLoader (of inputs or of
-            ``(inputs, targets)`` pairs, whose targets are ignored).
-        batch_size: rows per forward pass (default: all rows at once, up to 1024 per pass).
-
-    Returns:
-        ``(N, ...)`` array of outputs (probabilities or logits, whatever the model returns).
-    """
-    from ..data import DataLoader, Dataset
-
-    device = model_device(model)
-    if isinstance(X, (DataLoader, Dataset)):
-        batches = to_loader(X, batch_size, False, None, device, where="predict", name="X")
-    else:
-        arr = X.data if isinstance(X, Tensor) else np.asarray(X)
-        if arr.ndim == 0 or len(arr) == 0:
-            raise ValueError(f"predict: X must have at least one sample, got shape {arr.shape}.")
-        from .inputs import check_finite
-
-        check_finite(arr, "X", "predict")
-        bs = batch_size or min(len(arr), 1024)
-        batches = (Tensor(arr[i:i + bs], device=device) for i in range(0, len(arr), bs))
-    was_training = getattr(model, "training", True)
-    model.eval()
-    outs = []
-    try:
-        with no_grad():
-            for batch in batches:
-                xb = batch[0] if isinstance(batch, (tuple, list)) else batch
-                outs.append(to_numpy(model(xb).data))
-    finally:
-        model.train(was_training)
-    return np.concatenate(outs)

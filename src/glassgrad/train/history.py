@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-import os
 
+from ..io.atomic import atomic_write_text
 from .callbacks import Callback
 
 
@@ -22,12 +23,15 @@ class History(Callback):
     Attributes:
         history: ``{"loss": [...], "accuracy": [...], "val_loss": [...], "lr": [...]}``, one
             entry per completed epoch.
-        epoch: the epoch indices (0-based) those entries belong to.
+        epoch: the epoch numbers (1-based: 1 is the first epoch) those entries belong to.
         params: ``{"epochs", "steps", "batch_size", "verbose", "samples"}``.
         stop_reason: why training ended early (``None`` when it ran all epochs), e.g.
             ``"stop_when: loss < 0.0001 at epoch 42"``, ``"EarlyStopping"``, ``"interrupted"``.
         interrupted: training was stopped by KeyboardInterrupt (Ctrl-C).
-        restored_epoch: the 0-based epoch whose weights EarlyStopping restored, or None.
+        restored_epoch: the epoch (1-based) whose weights EarlyStopping restored, or None.
+        failed: training stopped on a non-finite loss (``fit``'s NaN guard).
+        status: ``"completed"`` (ran every epoch), ``"stopped"`` (a callback or criterion
+            ended it early), ``"failed"`` or ``"interrupted"``.
     """
 
     def __init__(self):
@@ -37,13 +41,22 @@ class History(Callback):
         self.stop_reason: str | None = None
         self.interrupted = False
         self.restored_epoch: int | None = None
+        self.failed = False
+
+    @property
+    def status(self) -> str:
+        if self.failed:
+            return "failed"
+        if self.interrupted:
+            return "interrupted"
+        return "stopped" if self.stop_reason else "completed"
 
     def on_train_begin(self, logs=None):
         # NOTE: like Keras, a second fit() call on the same History keeps appending.
         pass
 
     def on_epoch_end(self, epoch, logs=None):
-        self.epoch.append(epoch)
+        self.epoch.append(epoch + 1)  # NOTE: hooks get Keras's 0-based index; we show 1-based
         for k, v in (logs or {}).items():
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 self.history.setdefault(k, []).append(float(v))
@@ -67,22 +80,21 @@ class History(Callback):
         return {"epoch": list(self.epoch),
                 "history": {k: [_clean(x) for x in v] for k, v in self.history.items()},
                 "stop_reason": self.stop_reason, "interrupted": self.interrupted,
-                "restored_epoch": self.restored_epoch}
+                "restored_epoch": self.restored_epoch, "status": self.status}
 
     def to_json(self, path) -> None:
         """Write ``{"epoch": [...], "history": {...}, ...}`` (NaN becomes null) atomically."""
-        _atomic_write(path, json.dumps(self.to_dict(), indent=2))
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     def to_csv(self, path) -> None:
         """Write one row per epoch: ``epoch,loss,...`` (the CSVLogger layout) atomically."""
         keys = list(self.history)
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["epoch", *keys])
-            for i, e in enumerate(self.epoch):
-                w.writerow([e, *(_cell(self.history[k], i) for k in keys)])
-        os.replace(tmp, path)
+        f = io.StringIO(newline="")
+        w = csv.writer(f)
+        w.writerow(["epoch", *keys])
+        for i, e in enumerate(self.epoch):
+            w.writerow([e, *(_cell(self.history[k], i) for k in keys)])
+        atomic_write_text(path, f.getvalue())
 
     def plot(self, keys=None, path=None, ax=None, title: str | None = None):
         """Plot training curves: one panel per metric, training vs validation.
@@ -110,9 +122,3 @@ class History(Callback):
 def _cell(values, i):
     return values[i] if i < len(values) else ""
 
-
-def _atomic_write(path, text: str) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)

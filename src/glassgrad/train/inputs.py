@@ -108,3 +108,45 @@ def model_device(model) -> str:
     for p in model.parameters():
         return p.device
     return "cpu"
+
+
+def _nonfinite_rows(a) -> np.ndarray:
+    a = to_numpy(getattr(a, "data", a))
+    if a.dtype.kind not in "fc" or a.ndim == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(~np.isfinite(a.reshape(len(a), -1)).all(axis=1))
+
+
+def _dataset_index(loader, which: int, row) -> int | None:
+    """The index of the dataset sample equal to ``row`` (input or target ``which``), searched
+    among the dataset's non-finite samples; None when the data cannot be searched."""
+    dataset = getattr(loader, "dataset", None)
+    if dataset is None or not hasattr(dataset, "__len__") or len(dataset) > 10**6:
+        return None
+    tensors = getattr(dataset, "tensors", None) or getattr(dataset, "arrays", None)
+    if tensors is not None and len(tensors) > which:
+        candidates = _nonfinite_rows(tensors[which])
+        get = (lambda i: tensors[which][i])  # noqa: E731
+    else:
+        candidates = range(len(dataset))
+        get = (lambda i: dataset[i][which])  # noqa: E731
+    row = to_numpy(getattr(row, "data", row))
+    for i in candidates:
+        cand = to_numpy(getattr(get(int(i)), "data", get(int(i))))
+        if cand.shape == row.shape and np.array_equal(cand, row, equal_nan=True):
+            return int(i)
+    return None
+
+
+def locate_nonfinite(xb, yb, loader=None) -> str | None:
+    """Where a batch holds NaN/Inf: ``"inputs hold NaN/Inf in row 3 of the batch (sample 41
+    of the dataset)"``, or None when inputs and targets are finite."""
+    for which, (name, arr) in enumerate((("inputs", xb), ("targets", yb))):
+        rows = _nonfinite_rows(arr)
+        if len(rows):
+            r = int(rows[0])
+            idx = _dataset_index(loader, which, to_numpy(getattr(arr, "data", arr))[r])
+            sample = f" (sample {idx} of the dataset)" if idx is not None else ""
+            return (f"the {name} hold NaN/Inf in {len(rows)} row(s) of the batch, first row "
+                    f"{r}{sample}; drop or impute them")
+    return None

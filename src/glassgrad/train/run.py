@@ -1,27 +1,33 @@
-"""One ``glassgrad train`` run: data -> model -> fit -> metrics -> a run folder.
+"""One ``glassgrad train`` run: a prepared config -> fit -> metrics -> a run folder.
 
-The run folder holds:
+The run folder holds (every file written through ``glassgrad.io``'s atomic writer):
 
 * ``config.toml``: the full config used (defaults filled in), enough to repeat the run;
-* ``history.csv``: one row per completed epoch, appended and flushed as training goes;
-* ``history.json``: the same plus ``stop_reason``/``interrupted``/``restored_epoch``;
-* ``weights.npz``: the model's ``state_dict`` (``numpy.savez``), written after every epoch and
-  finally the returned model (the best epoch's when early stopping restored it);
-* ``summary.json``: status (``completed``/``interrupted``), epochs, final train/val/test metrics;
+* ``summary.json``: ``status`` — ``running`` while training (with the process id), then
+  ``completed`` (all epochs, or stopped early by a callback: see ``stop_reason``), ``failed``
+  (with ``reason``: a non-finite loss, an error) or ``interrupted`` — epochs, final metrics;
+* ``history.csv``: one row per completed epoch (epochs numbered from 1), rewritten after each;
+* ``history.json``: the same plus ``stop_reason``/``interrupted``/``restored_epoch``/``status``;
+* ``weights.npz``: the model's ``state_dict`` (``glassgrad.save`` format, ``numpy.load``
+  reads it), written after every good epoch and finally the returned model (the best epoch's
+  when early stopping restored it); never from NaN/Inf weights;
 * ``INTERRUPTED``: present only when Ctrl-C stopped the run (files hold the finished epochs);
 * ``curves.png`` and, for 2-D classification data, ``decision_boundary.png`` (matplotlib).
+
+A folder whose ``summary.json`` says the run did not complete (failed, interrupted, or killed
+while ``running``) may be reused by a corrected rerun without ``--overwrite``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 
 import numpy as np
 
-from .build import build_callbacks, build_model, build_optimizer, load_data, split_data
+from ..errors import GlassgradError
+from ..io.atomic import atomic_write_text, clean_stale_temps
 from .config import ConfigError, dump_toml
 
 # every file a run (and the CLI's diagnosis report) writes into its folder
@@ -30,126 +36,133 @@ RUN_FILES = ("config.toml", "history.csv", "history.json", "weights.npz", "summa
              "diagnosis.md", "diagnosis.json", "layer_stats.md")
 
 
+class RunFailed(GlassgradError):
+    """The run started but did not complete (its folder's summary.json says why)."""
+
+
+def _unfinished(out: str) -> bool:
+    """Whether ``out`` holds a glassgrad run that did not complete (failed, interrupted, or
+    killed while running)."""
+    try:
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+    except (OSError, ValueError):
+        return False
+    status = summary.get("status") if isinstance(summary, dict) else None
+    if status == "running":
+        from ..io.atomic import _alive
+
+        return not _alive(int(summary.get("pid", 0) or 0)) or summary.get("pid") == os.getpid()
+    return status in ("failed", "interrupted")
+
+
 def make_run_dir(config: dict, out: str | None = None, root: str = "runs",
                  overwrite: bool = False) -> str:
     """``out`` if given, else ``runs/<name or timestamp>`` (``-2``, ``-3`` ... if taken).
 
-    An existing ``out`` folder is used only if it holds none of ``RUN_FILES`` (or with
-    ``overwrite=True``), so a run never silently replaces a user's files or an earlier run.
+    An existing ``out`` folder is used only if it holds none of ``RUN_FILES``, holds an
+    unfinished run (its files are then removed), or with ``overwrite=True``, so a run never
+    silently replaces a user's files or a completed run. The name never leads outside ``root``.
     """
     if out is None:
-        base = os.path.join(root, config.get("name") or time.strftime("%Y%m%d-%H%M%S"))
+        name = config.get("name") or time.strftime("%Y%m%d-%H%M%S")
+        base = os.path.join(root, name)
+        if os.path.dirname(os.path.relpath(os.path.abspath(base), os.path.abspath(root))):
+            raise ConfigError(f"config key 'name' = {name!r} would leave {root}/.")
         out, i = base, 1
-        while os.path.exists(out):
+        while os.path.exists(out) and not _unfinished(out):
             i += 1
             out = f"{base}-{i}"
     if os.path.exists(out) and not os.path.isdir(out):
         raise ConfigError(f"--out {out!r} exists and is not a folder.")
     taken = [f for f in RUN_FILES if os.path.exists(os.path.join(out, f))]
-    if taken and not overwrite:
+    if taken and not overwrite and not _unfinished(out):
         raise ConfigError(f"--out {out!r} already holds {', '.join(taken)}; a run would "
                           "overwrite them. Choose a new folder, or pass --overwrite.")
     os.makedirs(out, exist_ok=True)
+    if taken:  # an unfinished run's (or an overwritten run's) files: none may linger
+        for f in taken:
+            os.remove(os.path.join(out, f))
+    clean_stale_temps(out)
     return out
 
 
 def _write_json(path, obj) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, default=float)
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(obj, indent=2, default=float) + "\n")
 
 
-def _targets(y, classification: bool):
-    if classification:
-        return y.astype(np.int64) if y.ndim == 1 else y
-    y = y.astype(np.float32)
-    return y.reshape(len(y), -1)
-
-
-def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
-               report=None) -> dict:
-    """Train as ``config`` says and fill ``out_dir``; returns the summary dict.
+def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None) -> dict:
+    """Train as ``config`` (a dict or a ``Prepared`` run) says and fill ``out_dir``; returns the
+    summary dict.
 
     ``plots=False`` skips the figures; ``report(model, history, train_data, loss)``, when given,
     runs after a completed run (the CLI writes the glass-box diagnosis with it).
 
-    Raises ConfigError for bad config values; KeyboardInterrupt is re-raised after the folder
-    was made consistent (history, weights of the finished epochs, ``INTERRUPTED``).
+    Raises ConfigError for a bad config (before any file is written); RunFailed when training
+    failed (non-finite loss, an error), after ``summary.json`` recorded it; KeyboardInterrupt
+    is re-raised after the folder was made consistent.
     """
-    from .. import manual_seed
     from .callbacks import CSVLogger
     from .checkpoint import ModelCheckpoint, save_weights
-    from .compile import is_class_index_loss, is_logits_loss, resolve_loss
+    from .compile import is_logits_loss
     from .fit import evaluate, fit
-    from .metrics import get_metric
+    from .prepare import Prepared, prepare
 
-    seed = config["seed"]
-    manual_seed(seed)
-    tcfg = config["train"]
-    try:
-        loss = resolve_loss(tcfg["loss"])
-        for m in tcfg.get("metrics", []):
-            get_metric(m)
-    except ValueError as exc:
-        raise ConfigError(f"train: {exc}") from None
-    classification = is_class_index_loss(loss) or "bce" in type(loss).__name__.lower() or \
-        any(m in ("accuracy", "acc") for m in tcfg.get("metrics", []))
-    X, y = load_data(config["data"], seed)
-    parts = split_data(X, _targets(y, classification and is_class_index_loss(loss)),
-                       config["data"], seed, classification)
-    if not is_class_index_loss(loss):
-        parts = {k: (x, _targets(t, False)) for k, (x, t) in parts.items()}
-    n_features = int(np.prod(X.shape[1:]))
-    model, n_out = build_model(config["model"]["layers"], n_features)
-    if is_class_index_loss(loss) and n_out is not None and n_out <= int(y.max()):
-        raise ConfigError(f"the last Linear has out = {n_out} but the data has {int(y.max()) + 1} "
-                          f"classes; set it to {int(y.max()) + 1} for {type(loss).__name__}.")
-    optimizer = build_optimizer(config["optimizer"], model)
-    has_val = "val" in parts
-    batches = math.ceil(len(parts["train"][0]) / tcfg["batch_size"])  # per epoch
-    callbacks = build_callbacks(config["callbacks"], optimizer, has_val,
-                                epochs=tcfg["epochs"], steps_per_epoch=batches)
-
-    with open(os.path.join(out_dir, "config.toml"), "w") as f:
-        f.write(dump_toml(config))
-    for stale in ("INTERRUPTED",):
-        if os.path.exists(os.path.join(out_dir, stale)):
-            os.remove(os.path.join(out_dir, stale))
+    run = config if isinstance(config, Prepared) else prepare(config)
+    config, parts, model, loss = run.config, run.parts, run.model, run.loss
+    tcfg, has_val = config["train"], "val" in run.parts
+    summary_path = os.path.join(out_dir, "summary.json")
+    _write_json(summary_path, {"status": "running", "pid": os.getpid()})
+    atomic_write_text(os.path.join(out_dir, "config.toml"), dump_toml(config))
     weights = os.path.join(out_dir, "weights.npz")
     callbacks = [CSVLogger(os.path.join(out_dir, "history.csv")),
-                 ModelCheckpoint(weights), *callbacks]
+                 ModelCheckpoint(weights, save_weights_only=True), *run.callbacks]
     echo(f"glassgrad train: {len(parts['train'][0])} train / "
          f"{len(parts['val'][0]) if has_val else 0} validation / "
          f"{len(parts['test'][0]) if 'test' in parts else 0} test samples, "
          f"{model.num_parameters()} parameters -> {out_dir}")
-    start, status = time.perf_counter(), "completed"
-    history = None
+    start, status, reason = time.perf_counter(), "completed", None
     try:
-        history = fit(model, loss, optimizer, parts["train"], parts.get("val"),
-                      epochs=tcfg["epochs"], batch_size=tcfg["batch_size"],
-                      metrics=tcfg.get("metrics", []), callbacks=callbacks,
-                      stop_when=tcfg.get("stop_when") or None, verbose=tcfg.get("verbose", 1),
-                      seed=seed)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NOTE: the summary says it once
+            history = fit(model, loss, run.optimizer, parts["train"], parts.get("val"),
+                          epochs=tcfg["epochs"], batch_size=tcfg["batch_size"],
+                          metrics=run.metrics, callbacks=callbacks,
+                          stop_when=tcfg.get("stop_when") or None,
+                          verbose=tcfg.get("verbose", 1), seed=config["seed"])
+        if history.failed:
+            status, reason = "failed", history.stop_reason
     except KeyboardInterrupt:
         status, history = "interrupted", model.history
-        with open(os.path.join(out_dir, "INTERRUPTED"), "w") as f:
-            f.write(f"Run interrupted (KeyboardInterrupt) after {len(history.epoch)} completed "
-                    "epoch(s); history.csv, history.json and weights.npz hold those epochs.\n")
+        atomic_write_text(os.path.join(out_dir, "INTERRUPTED"), (
+            f"Run interrupted (KeyboardInterrupt) after {len(history.epoch)} completed "
+            "epoch(s); history.csv, history.json and weights.npz hold those epochs.\n"))
+    except Exception as exc:  # NOTE: the folder must say failed, whatever went wrong
+        status, history = "failed", getattr(model, "history", None)
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        _write_json(summary_path, {"status": "failed", "reason": reason,
+                                   "epochs_completed": len(getattr(history, "epoch", []))})
+        if history is not None:
+            history.to_json(os.path.join(out_dir, "history.json"))
+        raise
     elapsed = time.perf_counter() - start
     history.to_json(os.path.join(out_dir, "history.json"))
-    if status == "completed":
+    done = status == "completed"
+    if done:
         save_weights(model, weights)  # the final (possibly restored-best) weights
-    metrics = tcfg.get("metrics", [])
-    results = {} if status != "completed" else {
-        name: evaluate(model, loss, data, metrics=metrics) for name, data in parts.items()}
-    summary = {"status": status, "epochs_completed": len(history.epoch),
-               "stop_reason": history.stop_reason, "restored_epoch": history.restored_epoch,
-               "elapsed_s": round(elapsed, 3), "parameters": model.num_parameters(),
-               "metrics": results}
-    _write_json(os.path.join(out_dir, "summary.json"), summary)
-    if status != "completed":
+    results = {name: evaluate(model, loss, data, metrics=run.metrics)
+               for name, data in parts.items()} if done else {}
+    summary = {"status": status, "reason": reason,
+               "epochs_completed": len(history.epoch), "stop_reason": history.stop_reason,
+               "restored_epoch": history.restored_epoch, "elapsed_s": round(elapsed, 3),
+               "parameters": model.num_parameters(), "metrics": results}
+    _write_json(summary_path, summary)
+    if status == "interrupted":
         raise KeyboardInterrupt
+    if status == "failed":
+        raise RunFailed(f"run failed: {reason}")
     for name in ("train", "val", "test"):
         if name in results:
             shown = "  ".join(f"{k} {v:.4f}" for k, v in results[name].items())
@@ -157,9 +170,9 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
     if history.stop_reason:
         echo(f"stopped: {history.stop_reason}")
     if history.restored_epoch is not None:
-        echo(f"restored the weights of the best epoch, {history.restored_epoch + 1}")
+        echo(f"restored the weights of the best epoch, {history.restored_epoch}")
     if plots:
-        _plots(model, history, parts, out_dir, classification, is_logits_loss(loss), echo)
+        _plots(model, history, parts, out_dir, run.classification, is_logits_loss(loss), echo)
     if report is not None:
         report(model, history, parts["train"], loss)
     return summary

@@ -28,8 +28,13 @@ def figure(nrows: int = 1, ncols: int = 1, size=None, squeeze: bool = True, **kw
 def finish(fig, save=None, dpi: int = 110):
     """Save ``fig`` to ``save`` (format from the extension) if given; return ``fig``."""
     if save is not None:
-        folder = os.path.dirname(os.fspath(save))
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        fig.savefig(save, dpi=dpi)
+        import io
+
+        from ..io.atomic import atomic_write_bytes
+
+        save = os.fspath(save)
+        ext = os.path.splitext(save)[1].lstrip(".").lower() or "png"
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, dpi=dpi)
+        atomic_write_bytes(save, buf.getvalue())  # NOTE: the project's one file writer
     return fig

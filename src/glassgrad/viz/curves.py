@@ -36,8 +36,8 @@ def plot_history(history, keys=None, save=None, log_scale: bool | None = None, a
     keys = keys or _default_keys(h)
     if not h or not keys:
         raise ValueError("plot_history: the history is empty (no completed epoch).")
-    # NOTE: a History that went through two fit() calls numbers its epochs on; plain dicts from 1.
-    epochs = [e + 1 for e in getattr(history, "epoch", [])]
+    # NOTE: History numbers epochs from 1 (and on across fit() calls); plain dicts from 1.
+    epochs = list(getattr(history, "epoch", []))
     if ax is None:
         fig, axes = figure(1, len(keys), size=(4.5 * len(keys), 3.5), squeeze=False)
         axes = list(axes[0])
