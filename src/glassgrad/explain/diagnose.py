@@ -242,13 +242,17 @@ def _history_findings(history) -> list:
     return out
 
 
-def diagnose(model, data, history=None, loss=None) -> Report:
+def diagnose(model, data, y=None, history=None, loss=None) -> Report:
     """Check a model on data (and its training history) for the usual training failures.
+
+    Data is given as ``fit``/``evaluate`` take it: ``diagnose(model, X, y, history=h)``, or one
+    ``(X, y)`` pair, Dataset or DataLoader: ``diagnose(model, loader, history=h)``.
 
     Args:
         model: a Module.
-        data: (x, y) arrays/Tensors, or a Dataset/DataLoader yielding (x, y); at most 512
-            samples are used.
+        data: inputs X (arrays/Tensors, with ``y``), or (x, y) / a Dataset / a DataLoader
+            yielding (x, y); at most 512 samples are used.
+        y: the targets of ``data`` when ``data`` is the inputs alone.
         history: a ``train.History`` or a dict of lists ({"loss": [...], "val_loss": [...]}).
         loss: as in ``layer_stats``; default: cross-entropy for integer labels, else MSE.
 
@@ -256,6 +260,16 @@ def diagnose(model, data, history=None, loss=None) -> Report:
         Report with ``.findings`` (kind, severity, layer, message, evidence, remedy) and
         ``.ok`` (no warning or error).
     """
+    if isinstance(y, dict) or hasattr(y, "on_epoch_end"):
+        # NOTE: the earlier form diagnose(model, (x, y), history) passed the history third.
+        if history is not None:
+            raise TypeError("diagnose: history given twice (third argument and history=).")
+        y, history = None, y
+    if y is not None:
+        if isinstance(data, tuple) and len(data) == 2:
+            raise TypeError("diagnose: data is already an (X, y) pair; pass y only with X "
+                            "alone: diagnose(model, X, y, history=...).")
+        data = (data, y)
     x, y = _batch(data)
     stats = layer_stats(model, x, y, loss or _default_loss(model, y))
     findings = _model_findings(stats)

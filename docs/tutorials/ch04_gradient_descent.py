@@ -1,0 +1,114 @@
+"""
+4. Gradient descent and its family
+==================================
+
+Training moves the weights against the gradient: :math:`w \\leftarrow w - \\eta\\,\\nabla E(w)`.
+This chapter checks one update by hand, compares batch, online and mini-batch descent, and then
+runs every optimizer of the family (momentum, Nesterov, Adagrad, RMSprop, Adam, with a decaying
+learning rate) on the same valley, with the paths they take plotted.
+"""
+
+# %%
+# One step, by hand
+# -----------------
+# On :math:`E(w) = w_1^2 + 10 w_2^2` (a long, narrow valley) at :math:`w = (-4, 1)` the gradient is
+# :math:`(2w_1, 20w_2) = (-8, 20)`; with :math:`\\eta = 0.04` the step goes to (−3.68, 0.2).
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import glassgrad as gg
+from glassgrad import data, nn, optim, train
+
+QUICK = bool(os.environ.get("GLASSGRAD_DOCS_QUICK"))
+gg.set_default_dtype(gg.float64)
+
+
+def valley(w):
+    return w[0] ** 2 + 10 * w[1] ** 2
+
+
+w = gg.tensor([-4.0, 1.0], requires_grad=True)
+opt = optim.SGD([w], lr=0.04)
+valley(w).backward()
+print("gradient:", w.grad.numpy())
+opt.step()
+print("after one step:", w.detach().numpy())
+assert np.allclose(w.detach().numpy(), [-4.0 + 0.04 * 8, 1.0 - 0.04 * 20])
+
+# %%
+# The family on the same valley
+# -----------------------------
+# Each optimizer starts at (−4, 1) and takes 60 steps. Plain gradient descent zig-zags across
+# the narrow direction; momentum accumulates speed along the valley floor; Nesterov looks ahead
+# and overshoots less; Adagrad, RMSprop and Adam scale each coordinate by the history of its
+# gradients, so the steep and the flat direction move at similar speeds.
+runs = {
+    "SGD η=0.04": lambda p: optim.SGD(p, lr=0.04),
+    "momentum 0.9": lambda p: optim.SGD(p, lr=0.01, momentum=0.9),
+    "Nesterov 0.9": lambda p: optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True),
+    "Adagrad": lambda p: optim.Adagrad(p, lr=1.0),
+    "RMSprop": lambda p: optim.RMSprop(p, lr=0.1),
+    "Adam": lambda p: optim.Adam(p, lr=0.3),
+}
+paths = {}
+for name, make in runs.items():
+    w = gg.tensor([-4.0, 1.0], requires_grad=True)
+    opt = make([w])
+    path = [w.detach().numpy().copy()]
+    for _ in range(60):
+        opt.zero_grad()
+        valley(w).backward()
+        opt.step()
+        path.append(w.detach().numpy().copy())
+    paths[name] = np.array(path)
+    print(f"{name:14s} E after 60 steps: {valley(w).item():.2e}")
+
+g1, g2 = np.meshgrid(np.linspace(-4.5, 4.5, 200), np.linspace(-1.5, 1.5, 200))
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.contour(g1, g2, g1 ** 2 + 10 * g2 ** 2, levels=np.geomspace(0.05, 60, 12), colors="0.75")
+for name, path in paths.items():
+    ax.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1, label=name)
+ax.plot(0, 0, "k*", ms=12)
+ax.set(xlabel="$w_1$", ylabel="$w_2$", title="60 steps from (−4, 1) on $w_1^2 + 10w_2^2$")
+ax.legend(fontsize=8, loc="lower right")
+
+# %%
+# A decaying learning rate
+# ------------------------
+# A large constant step keeps bouncing around the minimum; decaying it
+# (:math:`\\eta_t = \\eta_0 / (1 + kt)`, "inverse-time decay") lets the same start settle. The
+# schedulers of ``optim.lr_scheduler`` rewrite the optimizer's learning rate once per step here.
+w = gg.tensor([-4.0, 1.0], requires_grad=True)
+opt = optim.SGD([w], lr=0.095)
+schedule = optim.lr_scheduler.InverseTimeLR(opt, decay_rate=0.1)
+lrs = []
+for _ in range(60):
+    opt.zero_grad()
+    valley(w).backward()
+    opt.step()
+    lrs.append(opt.param_groups[0]["lr"])
+    schedule.step()
+print(f"η from {lrs[0]:.3f} to {lrs[-1]:.4f}; E after 60 steps: {valley(w).item():.2e}")
+
+# %%
+# Batch, online and mini-batch
+# ----------------------------
+# On a real data set the gradient is a sum over examples. *Batch* descent uses all of them per
+# step, *online* (stochastic) descent one at a time, *mini-batch* descent a few dozen. Per epoch
+# (one pass over the data) online descent takes many more, noisier steps. Here: logistic
+# regression on two blobs, same learning rate, same initial weights, 20 epochs.
+gg.set_default_dtype(gg.float32)
+n = 200 if QUICK else 600
+X, y = data.make_blobs(n, centers=2, cluster_std=2.0, seed=0)
+t = y.astype(np.float32)[:, None]
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for label, batch_size in (("batch", n), ("mini-batch 32", 32), ("online", 1)):
+    gg.manual_seed(0)
+    model = train.LogisticRegression(2)
+    history = train.fit(model, nn.BCELoss(), optim.SGD(model.parameters(), lr=0.05), (X, t),
+                        epochs=20, batch_size=batch_size, seed=0, verbose=0)
+    ax.plot(np.arange(1, 21), history["loss"], label=f"{label} ({-(-n // batch_size)} steps/epoch)")
+ax.set(xlabel="epoch", ylabel="training loss (BCE)", yscale="log")
+ax.legend()
