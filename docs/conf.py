@@ -84,8 +84,10 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"__init__\.py|/_",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
-    "capture_repr": ("_repr_html_", "__repr__"),
-    "image_scrapers": ("matplotlib",),
+    # a cell ending in an object shows its HTML table (Tensor, Module, trace, report...); figures
+    # are captured by the scrapers (a pyplot-free viz figure by gg_docs.glassgrad_figures)
+    "capture_repr": ("_repr_html_",),
+    "image_scrapers": ("matplotlib", "gg_docs.glassgrad_figures"),
     "matplotlib_animations": False,
     "plot_gallery": "False" if os.environ.get("GLASSGRAD_DOCS_SKIP_GALLERY") else "True",
     "abort_on_example_error": True,

@@ -25,6 +25,32 @@ def reset_glassgrad(gallery_conf, fname):
     glassgrad.manual_seed(0)
 
 
+_SHOWN: dict = {"src": None, "figures": []}
+
+
+def glassgrad_figures(block, block_vars, gallery_conf):
+    """sphinx-gallery image scraper for figures made without pyplot (all of ``glassgrad.viz``).
+
+    matplotlib's own scraper only sees pyplot's figures; ``viz`` returns plain ``Figure``
+    objects (nothing kept globally). This one saves each such Figure that a block left in the
+    chapter's namespace, once.
+    """
+    from matplotlib.figure import Figure
+    from sphinx_gallery.scrapers import figure_rst
+
+    if _SHOWN["src"] != block_vars["src_file"]:
+        _SHOWN["src"], _SHOWN["figures"] = block_vars["src_file"], []
+    paths = []
+    for value in list(block_vars["example_globals"].values()):
+        if (isinstance(value, Figure) and getattr(value.canvas, "manager", None) is None
+                and not any(value is f for f in _SHOWN["figures"])):
+            _SHOWN["figures"].append(value)
+            path = next(block_vars["image_path_iterator"])
+            value.savefig(path, dpi=100)
+            paths.append(path)
+    return figure_rst(paths, gallery_conf["src_dir"])
+
+
 # ``literal``, :role:`target`, `interpreted`_ and well-formed *emphasis* / **strong** are kept.
 _KEEP = re.compile(r"``.+?``|:[\w:+-]+:`[^`]*`|`[^`]+`_{0,2}"
                    r"|(?<![\w*\\])\*\*?(?=[^\s*])[^*]*?[^\s\\*]\*\*?(?![\w*])")

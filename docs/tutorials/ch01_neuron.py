@@ -69,6 +69,7 @@ except gg.NotDifferentiableError as err:
 # %%
 # The same curves, plotted with the derivatives glassgrad computes:
 fig = viz.plot_activation_functions(("sigmoid", "tanh", "relu", "leaky_relu"))
+fig
 
 # %%
 # XOR: why one neuron cannot
@@ -96,3 +97,4 @@ history = train.fit(net, nn.SSELoss(), optim.SGD(net.parameters(), lr=2.0, momen
 print(f"2-2-1 network: {history.stop_reason}")
 print("its answers:", np.round(train.predict(net, X)[:, 0], 3), "targets:", y)
 fig = viz.plot_decision_boundary(net, X, y, resolution=80)
+fig

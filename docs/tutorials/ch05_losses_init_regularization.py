@@ -65,6 +65,7 @@ for label, (init, act) in setups.items():
     print(f"{label:20s} std z:", " ".join(f"{L.stats['z']['std']:8.1e}" for L in s.layers))
     print(f"{'':20s} std δ:", " ".join(f"{L.stats['delta']['std']:8.1e}" for L in s.layers))
 fig = viz.plot_layer_dynamics(runs, quantities=("z", "delta"), bins=30)
+fig
 
 # %%
 # The first setup's numbers follow the variance rule: from layer to layer, std z shrinks by
@@ -81,7 +82,7 @@ print("ratios:", np.round(np.array(z_std[1:]) / np.array(z_std[:-1]), 3))
 # the weights of the best validation epoch.
 gg.set_default_dtype(gg.float32)
 n = 120 if QUICK else 200
-epochs = 120 if QUICK else 300
+epochs = 80 if QUICK else 300
 X, y = data.make_moons(n, noise=0.3, seed=1)
 t = y.astype(np.float32)[:, None]
 X_val, y_val = data.make_moons(500, noise=0.3, seed=2)

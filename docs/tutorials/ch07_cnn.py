@@ -77,6 +77,7 @@ history = train.fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(),
                     metrics=["accuracy"], seed=0, verbose=0)
 print(f"accuracy on the held-out digits: {history['val_accuracy'][-1]:.3f}")
 fig = history.plot()
+fig
 
 # %%
 # What the network learned to look for
@@ -84,7 +85,11 @@ fig = history.plot()
 # The first layer's 16 filters, and the maps they produce on one test digit: each map is
 # bright where its filter's pattern appears.
 fig = viz.plot_filters(features[0])
+fig
+
+# %%
 fig = viz.plot_feature_maps(model, X_te[:1], layer="0.0", max_maps=16)
+fig
 
 # %%
 # Transfer learning
