@@ -27,8 +27,9 @@ W2, b2 = np.array([[0.40, 0.45], [0.50, 0.55]]), 0.60       # hidden -> outputs 
 # By hand
 # -------
 # Forward: :math:`z = Wa + b`, :math:`a = \\sigma(z)`; error :math:`E = \\tfrac12\\sum(t-a)^2`.
-# Backward: the output δ is :math:`(a - t)\\,\\sigma'(z)`, a hidden δ is the weighted sum of the
-# δ it feeds times its own :math:`\\sigma'(z)`, and :math:`\\partial E/\\partial w_{jk} = \\delta_j a_k`.
+# Backward: the output δ is :math:`(a - t)\\,\\sigma'(z)`, a hidden δ is the weighted sum of
+# the δ it feeds times its own :math:`\\sigma'(z)`, and
+# :math:`\\partial E/\\partial w_{jk} = \\delta_j a_k`.
 sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
 h = sigmoid(W1 @ x + b1)
 o = sigmoid(W2 @ h + b2)

@@ -33,7 +33,8 @@ b = rnn.bias_ih_l0.detach().numpy() + rnn.bias_hh_l0.detach().numpy()
 h = np.zeros(3)
 for step in range(4):
     h = np.tanh(W_ih @ x[0, step] + W_hh @ h + b)
-    print(f"t={step}: by hand {np.round(h, 6)}  nn.RNN {np.round(out.detach().numpy()[0, step], 6)}")
+    ours = out.detach().numpy()[0, step]
+    print(f"t={step}: by hand {np.round(h, 6)}  nn.RNN {np.round(ours, 6)}")
 assert np.allclose(h, h_n.detach().numpy()[0, 0], rtol=0, atol=1e-12)
 
 # %%
@@ -113,7 +114,7 @@ for kind in (nn.RNN, nn.LSTM):
     opt = optim.Adam(model.parameters(), lr=1e-2)
     loader = data.DataLoader(data.TensorDataset(X, y), batch_size=50, shuffle=True, seed=0)
     curve = []
-    for epoch in range(epochs):
+    for _ in range(epochs):
         for xb, yb in loader:
             loss = mse_loss(model(xb), yb)
             opt.zero_grad()

@@ -43,6 +43,7 @@ from .compile import (
 from .history import History
 from .inputs import check_arrays, is_pair, model_device, split_validation, to_loader
 from .metrics import get_metric
+from .notebook import NotebookDisplay
 from .progress import ProgressBar
 
 
@@ -149,7 +150,8 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         stop_when: a convergence criterion checked after every epoch: ``"loss < 1e-4"``,
             ``"val_accuracy >= 0.99"``, a callable ``logs -> bool``, or a list (any holds).
         verbose: 0 silent, 1 progress bar (one throttled line per epoch when not a terminal),
-            2 also one line for every epoch.
+            2 also one line for every epoch, ``"notebook"`` one live display updated in place
+            in Jupyter (``NotebookDisplay``; nothing outside a notebook).
         shuffle: reshuffle Dataset/array data every epoch.
         seed: seeds the shuffling of Dataset/array data (``None``: glassgrad's global RNG).
         validation_split: hold out this LAST fraction of an ``(X, y)`` pair for validation.
@@ -197,7 +199,11 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
     cbs_list = [history, *(callbacks or [])]
     if stop_when is not None:
         cbs_list.append(StopWhen(stop_when))
-    if verbose:
+    if verbose == "notebook":
+        cbs_list.append(NotebookDisplay())
+    elif verbose not in (0, 1, 2):
+        raise ValueError(f"fit: verbose must be 0, 1, 2 or \"notebook\", got {verbose!r}.")
+    elif verbose:
         cbs_list.append(ProgressBar(verbose))
     steps = len(loader) if hasattr(loader, "__len__") else None
     params = {"epochs": epochs, "steps": steps, "verbose": verbose, "initial_epoch": initial_epoch,

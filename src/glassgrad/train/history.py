@@ -58,6 +58,21 @@ class History(Callback):
         keys = ", ".join(self.history)
         return f"History(epochs={len(self.epoch)}, keys=[{keys}])"
 
+    def _repr_html_(self):
+        """Jupyter's display: the first and last epochs' logs, and why training stopped."""
+        from .._html import box, table
+
+        keys = list(self.history)
+        shown = range(len(self.epoch)) if len(self.epoch) <= 12 else [
+            0, 1, 2, None, *range(len(self.epoch) - 8, len(self.epoch))]
+        rows = [["…"] * (len(keys) + 1) if i is None else
+                [self.epoch[i] + 1, *(_shown(self.history[k], i) for k in keys)] for i in shown]
+        status = self.stop_reason or ("interrupted" if self.interrupted else "all epochs run")
+        caption = f"History  ·  {len(self.epoch)} epochs  ·  {status}"
+        note = (f"weights restored from epoch {self.restored_epoch + 1}"
+                if self.restored_epoch is not None else "")
+        return box(table(["epoch", *keys], rows, caption=caption, note=note))
+
     def last(self) -> dict:
         """The final epoch's logs ``{"loss": .., "val_loss": .., ...}`` ({} before any epoch)."""
         return {k: v[-1] for k, v in self.history.items() if v}
@@ -105,6 +120,10 @@ class History(Callback):
         if not self.history:
             raise ValueError("History.plot: nothing to plot (no completed epochs).")
         return plot_history(self, keys, save=path, ax=ax, title=title)
+
+
+def _shown(values, i) -> str:
+    return f"{values[i]:.4g}" if i < len(values) else "—"
 
 
 def _cell(values, i):
