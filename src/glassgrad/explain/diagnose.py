@@ -94,6 +94,10 @@ def _batch(data, limit: int = 512):
     if isinstance(data, (tuple, list)) and len(data) == 2:
         x, y = data
         return numpy(x)[:limit], None if y is None else numpy(y)[:limit]
+    if not hasattr(data, "__iter__") and hasattr(data, "__getitem__"):
+        from ..data import DataLoader    # a Dataset: read it in batches, as fit does
+
+        data = DataLoader(data, batch_size=limit)
     xs, ys, n = [], [], 0
     for batch in data if hasattr(data, "__iter__") else []:
         x, y = batch[0], batch[1]

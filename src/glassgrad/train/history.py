@@ -99,7 +99,7 @@ class History(Callback):
                 w.writerow([e, *(_cell(self.history[k], i) for k in keys)])
         os.replace(tmp, path)
 
-    def plot(self, keys=None, path=None, ax=None, title: str | None = None):
+    def plot(self, keys=None, save=None, ax=None, title: str | None = None, *, path=None):
         """Plot training curves: one panel per metric, training vs validation.
 
         The same figure as ``glassgrad.viz.plot_history(history)`` (which draws it).
@@ -107,7 +107,8 @@ class History(Callback):
         Args:
             keys: the base names to draw (e.g. ``["loss", "accuracy"]``); default all but ``lr``.
                 Each base name is drawn with its ``val_`` twin when present.
-            path: save the figure there (``.png``, ``.svg``, ``.pdf``: matplotlib's formats).
+            save: write the figure there (``.png``, ``.svg``, ``.pdf``: matplotlib's formats),
+                as every ``glassgrad.viz`` function; ``path=`` is a deprecated alias.
             ax: draw into this Axes instead of creating a figure.
             title: figure title.
 
@@ -115,11 +116,13 @@ class History(Callback):
             The matplotlib Figure.
         """
         # NOTE: viz sits above train; imported here so train itself never needs matplotlib.
+        from ..viz._mpl import save_target
         from ..viz.curves import plot_history
 
+        save = save_target(save, path, "History.plot")
         if not self.history:
             raise ValueError("History.plot: nothing to plot (no completed epochs).")
-        return plot_history(self, keys, save=path, ax=ax, title=title)
+        return plot_history(self, keys, save=save, ax=ax, title=title)
 
 
 def _shown(values, i) -> str:
