@@ -95,7 +95,7 @@ def _batch(data, limit: int = 512):
         x, y = data
         return numpy(x)[:limit], None if y is None else numpy(y)[:limit]
     if not hasattr(data, "__iter__") and hasattr(data, "__getitem__"):
-        from ..data import DataLoader    # a Dataset: read it in batches, as fit does
+        from ..data import DataLoader  # a Dataset: read it in batches, as fit does
 
         data = DataLoader(data, batch_size=limit)
     xs, ys, n = [], [], 0
