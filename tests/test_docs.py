@@ -84,3 +84,35 @@ def test_chapters_follow_the_gallery_layout():
         head = c.read_text(encoding="utf-8").split('"""')[1].strip().splitlines()
         assert len(head) >= 2 and set(head[1]) == {"="} and len(head[1]) >= len(head[0]), c.name
         assert "GLASSGRAD_DOCS_QUICK" in c.read_text(encoding="utf-8") or c.name < "ch04", c.name
+
+
+def test_plain_text_docstrings_become_valid_rest():
+    """docs/_ext/gg_docs.py: |t − a|, (N, *shape), attr_ and indented code render verbatim."""
+    docutils_core = pytest.importorskip("docutils.core")
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import gg_docs
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    doc = ["Mean absolute error |t − a| over (N, *shape); sets data_min_ and scale_.",
+           "Keeps ``a|b*c_``, :sub:`x_y`, **bold** and *emphasis*.",
+           "",
+           "* a bullet with ``(N,)`` shapes",
+           "  continued",
+           "",
+           "Usage:",
+           "",
+           "    for x, y in loader:",
+           "        out = model(x)          # nested code stays code"]
+    gg_docs.plain_text_markup(None, "function", "f", None, {}, doc)
+    warnings = []
+    html = docutils_core.publish_parts(
+        "\n".join(doc), writer="html",
+        settings_overrides={"report_level": 2, "halt_level": 5,
+                            "warning_stream": type("W", (), {"write": warnings.append})()},
+    )["body"]
+    assert not warnings, warnings
+    assert "|t − a|" in html and "(N, *shape)" in html and "data_min_" in html
+    assert "<strong>bold</strong>" in html and "<em>emphasis</em>" in html
+    assert "<li>" in html and "<pre" in html and "<sub>x_y</sub>" in html
+    assert "a|b*c_" in html and "\n    out = model(x)" in html

@@ -82,7 +82,8 @@ print("ratios:", np.round(np.array(z_std[1:]) / np.array(z_std[:-1]), 3))
 # the weights of the best validation epoch.
 gg.set_default_dtype(gg.float32)
 n = 120 if QUICK else 200
-epochs = 80 if QUICK else 300
+epochs = 60 if QUICK else 300
+width = 64 if QUICK else 128
 X, y = data.make_moons(n, noise=0.3, seed=1)
 t = y.astype(np.float32)[:, None]
 X_val, y_val = data.make_moons(500, noise=0.3, seed=2)
@@ -92,8 +93,8 @@ t_val = y_val.astype(np.float32)[:, None]
 def mlp(dropout=0.0):
     gg.manual_seed(0)
     drop = [nn.Dropout(dropout)] if dropout else []
-    return nn.Sequential(nn.Linear(2, 128), nn.ReLU(), *drop, nn.Linear(128, 128), nn.ReLU(),
-                         *drop, nn.Linear(128, 1), nn.Sigmoid())
+    return nn.Sequential(nn.Linear(2, width), nn.ReLU(), *drop, nn.Linear(width, width),
+                         nn.ReLU(), *drop, nn.Linear(width, 1), nn.Sigmoid())
 
 
 variants = {
