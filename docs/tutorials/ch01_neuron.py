@@ -2,8 +2,8 @@
 1. The artificial neuron
 ========================
 
-A neuron computes a weighted sum of its inputs plus a bias, :math:`z = \\sum_i w_i x_i + b`,
-and passes it through an activation, :math:`a = f(z)`. This chapter computes both by hand, then
+A neuron computes a weighted sum of its inputs plus a bias, *z* = Σᵢ wᵢxᵢ + b,
+and passes it through an activation, *a* = f(z). This chapter computes both by hand, then
 lets glassgrad compute them, and ends with the classic result: one neuron cannot compute XOR.
 """
 
@@ -35,7 +35,7 @@ assert abs(z.item() - z_by_hand) < 1e-12
 # Activations and their derivatives
 # ---------------------------------
 # The textbook activations with their closed-form derivatives. glassgrad's derivative comes
-# from its own backward pass (the gradient of :math:`\sum f(z)` is :math:`f'(z)` elementwise), and
+# from its own backward pass (the gradient of Σ f(z) is f′(z) elementwise), and
 # it must agree with the formula. Step and sign have derivative 0 wherever it exists: no
 # gradient can flow through them, and glassgrad says so rather than return zeros (the perceptron
 # rule, not gradient descent, trains them).
@@ -74,7 +74,7 @@ fig
 # %%
 # XOR: why one neuron cannot
 # --------------------------
-# A single neuron separates its inputs with one straight line, :math:`w_1x_1 + w_2x_2 + b = 0`.
+# A single neuron separates its inputs with one straight line, w₁x₁ + w₂x₂ + b = 0.
 # XOR's ones, (0, 1) and (1, 0), sit on opposite corners of the square from its zeros: no line
 # puts both ones on one side and both zeros on the other. Whatever it is trained with, a single
 # neuron gets at most 3 of the 4 rows right.

@@ -3,9 +3,9 @@
 ================================
 
 A layer of neurons is many weighted sums at once: with the weights of all ``m`` neurons stacked
-as the rows of a matrix :math:`W` (m × n), the layer computes :math:`z = Wx + b`. For a batch of
-``N`` examples stacked as the rows of :math:`X` (N × n) it is one matrix product,
-:math:`Z = XW^\\top + b` (N × m). This chapter checks that the matrix form is exactly the
+as the rows of a matrix W (m × n), the layer computes z = Wx + b. For a batch of
+``N`` examples stacked as the rows of X (N × n) it is one matrix product,
+Z = XWᵀ + b (N × m). This chapter checks that the matrix form is exactly the
 neuron-by-neuron loop, then runs a batch through a small network and reads its shapes.
 """
 

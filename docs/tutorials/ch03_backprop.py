@@ -2,7 +2,7 @@
 3. Backpropagation, by hand and in the glass box
 ================================================
 
-Backpropagation computes :math:`\\partial E/\\partial w` for every weight with the chain rule,
+Backpropagation computes ∂E/∂w for every weight with the chain rule,
 from the output back. This chapter takes the worked example most courses use (Matt Mazur's
 "A Step by Step Backpropagation Example": a 2-2-2 sigmoid network, one training example, the
 halved squared error, learning rate 0.5), computes it by hand in NumPy, and checks every number
@@ -26,10 +26,9 @@ W2, b2 = np.array([[0.40, 0.45], [0.50, 0.55]]), 0.60       # hidden -> outputs 
 # %%
 # By hand
 # -------
-# Forward: :math:`z = Wa + b`, :math:`a = \\sigma(z)`; error :math:`E = \\tfrac12\\sum(t-a)^2`.
-# Backward: the output δ is :math:`(a - t)\\,\\sigma'(z)`, a hidden δ is the weighted sum of
-# the δ it feeds times its own :math:`\\sigma'(z)`, and
-# :math:`\\partial E/\\partial w_{jk} = \\delta_j a_k`.
+# Forward: z = Wa + b, a = σ(z); error E = ½ Σ (t − a)².
+# Backward: the output δ is (a − t)·σ′(z), a hidden δ is the weighted sum of the δ it feeds
+# times its own σ′(z), and ∂E/∂w_jk = δ_j·a_k.
 sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
 h = sigmoid(W1 @ x + b1)
 o = sigmoid(W2 @ h + b2)

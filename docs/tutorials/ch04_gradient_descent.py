@@ -2,7 +2,7 @@
 4. Gradient descent and its family
 ==================================
 
-Training moves the weights against the gradient: :math:`w \\leftarrow w - \\eta\\,\\nabla E(w)`.
+Training moves the weights against the gradient: w ← w − η·∇E(w).
 This chapter checks one update by hand, compares batch, online and mini-batch descent, and then
 runs every optimizer of the family (momentum, Nesterov, Adagrad, RMSprop, Adam, with a decaying
 learning rate) on the same valley, with the paths they take plotted.
@@ -11,8 +11,8 @@ learning rate) on the same valley, with the paths they take plotted.
 # %%
 # One step, by hand
 # -----------------
-# On :math:`E(w) = w_1^2 + 10 w_2^2` (a long, narrow valley) at :math:`w = (-4, 1)` the gradient is
-# :math:`(2w_1, 20w_2) = (-8, 20)`; with :math:`\\eta = 0.04` the step goes to (−3.68, 0.2).
+# On E(w) = w₁² + 10·w₂² (a long, narrow valley) at w = (−4, 1) the gradient is
+# (2w₁, 20w₂) = (−8, 20); with η = 0.04 the step goes to (−3.68, 0.2).
 import os
 
 import matplotlib.pyplot as plt
@@ -78,7 +78,7 @@ ax.legend(fontsize=8, loc="lower right")
 # A decaying learning rate
 # ------------------------
 # A large constant step keeps bouncing around the minimum; decaying it
-# (:math:`\\eta_t = \\eta_0 / (1 + kt)`, "inverse-time decay") lets the same start settle. The
+# (η_t = η₀ / (1 + k·t), "inverse-time decay") lets the same start settle. The
 # schedulers of ``optim.lr_scheduler`` rewrite the optimizer's learning rate once per step here.
 w = gg.tensor([-4.0, 1.0], requires_grad=True)
 opt = optim.SGD([w], lr=0.095)

@@ -12,8 +12,8 @@ maps, and reuses its trained features for a new task (transfer learning).
 # %%
 # Output size
 # -----------
-# For input size :math:`n`, kernel :math:`k`, padding :math:`p`, stride :math:`s` and dilation
-# :math:`d`: :math:`\\lfloor (n + 2p - d(k-1) - 1)/s \\rfloor + 1`. The layer must agree.
+# For input size n, kernel k, padding p, stride s and dilation d the output size is
+# ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1. The layer must agree.
 import os
 
 import numpy as np

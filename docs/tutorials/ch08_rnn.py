@@ -3,7 +3,7 @@
 =====================
 
 A recurrent network reads a sequence one step at a time and carries a hidden state:
-:math:`h_t = \\tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`. Training unrolls the loop
+h_t = tanh(W_ih·x_t + b_ih + W_hh·h_(t−1) + b_hh). Training unrolls the loop
 over time and backpropagates through it (BPTT). This chapter checks the recurrence by hand,
 shows how the gradient reaching early steps fades, trains with truncated BPTT, and compares a
 plain RNN with an LSTM on a task that needs a long memory.
@@ -41,7 +41,7 @@ assert np.allclose(h, h_n.detach().numpy()[0, 0], rtol=0, atol=1e-12)
 # Backpropagation through time, and how far back it reaches
 # ----------------------------------------------------------
 # The loss depends on the last output only; how large is its gradient with respect to each
-# input step? Each step back multiplies by :math:`W_{hh}^\\top` and :math:`\\tanh'`, so in a plain
+# input step? Each step back multiplies by W_hhᵀ and tanh′, so in a plain
 # RNN the gradient shrinks geometrically; an LSTM's additive cell state carries it further.
 T = 40
 seq = gg.tensor(np.random.default_rng(1).standard_normal((1, T, 2)), requires_grad=True)

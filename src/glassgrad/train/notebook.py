@@ -14,6 +14,7 @@ theme; non-finite values (a diverged loss) are left out of a chart and said so i
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 from .. import _html
@@ -23,13 +24,15 @@ _W, _H, _PAD = 300, 130, 34
 
 
 def in_notebook() -> bool:
-    """True inside a Jupyter kernel (IPython's ZMQ shell), False in terminals and scripts."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    """True inside a Jupyter kernel (IPython's ZMQ shell, as in JupyterLab, Notebook, VS Code
+    and Colab), False in terminals, the IPython console and scripts."""
+    # NOTE: a kernel has imported IPython long before; a script never pays for importing it.
+    if "IPython" not in sys.modules or "ipykernel" not in sys.modules:
         return False
-    shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    shell = sys.modules["IPython"].get_ipython()
+    from ipykernel.zmqshell import ZMQInteractiveShell
+
+    return isinstance(shell, ZMQInteractiveShell)
 
 
 def _svg_chart(name: str, train: list, val: list | None) -> str:
