@@ -29,30 +29,34 @@ esc = html.escape
 
 def _is_number(text: str) -> bool:
     try:
-        float(text.replace(",", "").replace("…", ""))
+        float(text.replace(",", ""))
     except ValueError:
-        return text in ("nan", "inf", "-inf", "—")
+        return False
     return True
 
 
 def table(columns, rows, caption: str = "", note: str = "") -> str:
     """A styled ``<table>``: every header and cell is ``str()``-ed and escaped.
 
-    Numbers are right-aligned, text left-aligned (the first column always left).
+    A column of numbers is right-aligned (header included), any other column left-aligned.
     """
-    head = "".join(f'<th style="{HEAD} text-align: {"left" if i == 0 else "right"};">'
-                   f"{esc(str(c))}</th>" for i, c in enumerate(columns))
-    body = []
-    for row in rows:
-        cells = []
-        for i, c in enumerate(row):
-            text = str(c)
-            align = "right" if i and _is_number(text) else "left"
-            cells.append(f'<td style="{CELL} text-align: {align};">{esc(text)}</td>')
-        body.append(f'<tr style="border-bottom: {RULE};">' + "".join(cells) + "</tr>")
+    rows = [[str(c) for c in row] for row in rows]
+    filler = ("", "—", "…", "⋮")
+    numeric = [j > 0 and any(r[j] not in filler for r in rows if j < len(r))
+               and all(_is_number(r[j]) for r in rows if j < len(r) and r[j] not in filler)
+               for j in range(len(columns))]
+
+    def align(j):
+        return "right" if j < len(numeric) and numeric[j] else "left"
+
+    head = "".join(f'<th style="{HEAD} text-align: {align(j)};">{esc(str(c))}</th>'
+                   for j, c in enumerate(columns))
+    body = "".join(f'<tr style="border-bottom: {RULE};">' + "".join(
+        f'<td style="{CELL} text-align: {align(j)};">{esc(c)}</td>' for j, c in enumerate(row))
+        + "</tr>" for row in rows)
     cap = f'<caption style="{CAPTION}">{esc(caption)}</caption>' if caption else ""
     out = (f'<table style="{TABLE}">{cap}<thead><tr>{head}</tr></thead>'
-           f"<tbody>{''.join(body)}</tbody></table>")
+           f"<tbody>{body}</tbody></table>")
     if note:
         out += paragraph(note, NOTE)
     return out
