@@ -93,8 +93,13 @@ report
 gg.manual_seed(0)
 jumpy = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1))
 with np.errstate(all="ignore"):
-    history, report = run(jumpy, opt=optim.SGD, lr=1.0, loss="mse")
-print("loss per epoch (first 4):", history["loss"][:4], "| stop reason:", history.stop_reason)
+    try:
+        history, report = run(jumpy, opt=optim.SGD, lr=1.0, loss="mse")
+        print("loss per epoch (first 4):", history["loss"][:4], "| stop reason:",
+              history.stop_reason)
+    except gg.GlassgradError as err:        # a run may also be refused outright
+        print("training stopped:", err)
+        report = explain.diagnose(jumpy, X, t, loss="mse")
 report
 
 # %%
