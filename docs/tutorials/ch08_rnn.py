@@ -5,8 +5,9 @@
 A recurrent network reads a sequence one step at a time and carries a hidden state:
 h_t = tanh(W_ih·x_t + b_ih + W_hh·h_(t−1) + b_hh). Training unrolls the loop
 over time and backpropagates through it (BPTT). This chapter checks the recurrence by hand,
-shows how the gradient reaching early steps fades, trains with truncated BPTT, and compares a
-plain RNN with an LSTM on a task that needs a long memory.
+shows how the gradient reaching early steps fades, trains with truncated BPTT, batches
+sequences of different lengths, and compares a plain RNN with an LSTM on a task that needs a
+long memory.
 """
 
 # %%
@@ -85,12 +86,31 @@ print(f"chunks {len(losses)}: loss {np.mean(losses[:10]):.4f} (first 10) -> "
       f"{np.mean(losses[-10:]):.5f} (last 10)")
 
 # %%
+# Batching sequences of different lengths
+# ---------------------------------------
+# A batch is a (B, T, features) array, so shorter sequences are padded to the longest. Padding
+# must not change the answer: with ``lengths=`` the recurrent layer stops each sequence at its
+# own end, and its final state equals that of the sequence run alone.
+gg.set_default_dtype(gg.float64)
+gg.manual_seed(0)
+lstm = nn.LSTM(2, 4, batch_first=True)
+rng = np.random.default_rng(2)
+seqs = [rng.standard_normal((n, 2)) for n in (5, 3, 1)]
+batch = nn.rnn_utils.pad_sequence([gg.tensor(s) for s in seqs], batch_first=True)
+_, (h_batch, _) = lstm(batch, lengths=[5, 3, 1])
+for i, s in enumerate(seqs):
+    _, (h_alone, _) = lstm(gg.tensor(s[None]))
+    same = np.array_equal(h_alone.detach().numpy()[0, 0], h_batch.detach().numpy()[0, i])
+    print(f"length {len(s)}: padded to {batch.shape[1]}, final state as if alone: {same}")
+gg.set_default_dtype(gg.float32)
+
+# %%
 # RNN vs LSTM on a long dependency
 # --------------------------------
 # The adding problem: two channels, random numbers and a marker that is 1 at two steps (one in
 # each half); the target is the sum of the two marked numbers. Always answering 1 gives MSE
 # ≈ 0.167. The information sits many steps before the end, where the plain RNN's gradient has
-# faded. (Sequences are batched as (B, T, features) with ``batch_first=True``.)
+# faded.
 
 
 class Regressor(nn.Module):
