@@ -77,6 +77,15 @@ napoleon_use_rtype = False
 
 # --------------------------------------------------------------------------- course tutorials
 QUICK = os.environ.get("GLASSGRAD_DOCS_QUICK", "") not in ("", "0")
+# NOTE: sphinx-gallery reruns a chapter only when its source changed (md5 files beside the
+# output); a switch between quick and full data must rerun them all, or the pages would show
+# the other mode's numbers.
+_MODE = DOCS / "auto_tutorials" / ".data-mode"
+if not _MODE.exists() or _MODE.read_text() != str(QUICK):
+    for stale in _MODE.parent.glob("*.md5"):
+        stale.unlink()
+    _MODE.parent.mkdir(exist_ok=True)
+    _MODE.write_text(str(QUICK))
 sphinx_gallery_conf = {
     "examples_dirs": ["tutorials"],
     "gallery_dirs": ["auto_tutorials"],
