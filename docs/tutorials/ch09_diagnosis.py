@@ -43,7 +43,7 @@ report
 # %%
 # Vanishing gradients
 # -------------------
-# Ten sigmoid layers with small weights: each layer multiplies δ by at most σ'(z) ≤ 0.25 times
+# Ten sigmoid layers with the default initialization: each layer multiplies δ by σ′(z) ≤ 0.25 times
 # the weights, so the first layers receive almost no gradient and do not learn.
 gg.manual_seed(0)
 layers = [nn.Linear(2, 16), nn.Sigmoid()]
