@@ -57,7 +57,7 @@ def main(out="init_experiment.png"):
     try:
         from glassgrad.viz import plot_layer_dynamics
     except ImportError:
-        print("matplotlib not installed: no plot (pip install 'glassgrad[viz]')")
+        print("matplotlib not installed: no plot (pip install matplotlib)")
         return
     plot_layer_dynamics(runs, quantities=("z", "delta"), bins=30, save=out)
     print(f"wrote {out}")

@@ -2,4 +2,5 @@
 
 from .cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # NOTE: a guard, so tools that import every module (docs) do not run it
+    raise SystemExit(main())

@@ -269,6 +269,12 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
+    def _repr_html_(self):
+        """Jupyter's display: shape, dtype, grad_fn and a truncated table of values."""
+        from ._html import tensor_html
+
+        return tensor_html(self)
+
     # ------------------------------------------------------------ math methods
     def exp(self): return E.Exp.apply(self)
     def log(self): return E.Log.apply(self)

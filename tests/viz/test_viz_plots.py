@@ -81,7 +81,7 @@ def test_history_plot_is_viz_plot_history(tmp_path):
     h = History()
     for e, (loss, val) in enumerate([(1.0, 1.2), (0.5, 0.7), (0.25, 0.6)]):
         h.on_epoch_end(e + 2, {"loss": loss, "val_loss": val, "val_acc": 0.5 + e / 10, "lr": 0.1})
-    fig = h.plot(path=tmp_path / "h.png")
+    fig = h.plot(save=tmp_path / "h.png")
     assert written(fig, tmp_path / "h.png")
     # loss (train + validation) and acc, known only on validation data; lr is left out
     assert [a.get_title() for a in fig.axes] == ["loss", "acc"]

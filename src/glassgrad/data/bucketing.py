@@ -1,5 +1,7 @@
 """Batching variable-length sequences by similar length, so little of each batch is padding.
 
+Usage:
+
     loader = BucketLoader(seqs, labels, batch_size=32, shuffle=True, seed=0)
     for x, lengths, y in loader:          # x (T, B, *) padded with 0, lengths (B,) ints
         out, h = lstm(x, lengths=lengths)

@@ -4,7 +4,7 @@
     explain.trace(model, x, y, loss="sse", lr=0.5)    # z, a, ∂a/∂z, ∂E/∂a, δ, ∂E/∂w per neuron
     explain.graph(out)                                 # every graph node: value, gradient
     explain.layer_stats(model, x, y, loss="mse")       # distributions by layer, dead/saturated
-    explain.diagnose(model, (x, y), history)           # plain-language health report
+    explain.diagnose(model, x, y, history=history)     # plain-language health report
 
 Everything OBSERVES the real computation (forward hooks, ``retain_grad``, the ops' own
 backward); nothing is recomputed by a second implementation. ``gradcheck`` (finite

@@ -107,6 +107,10 @@ def _batch(data, limit: int = 512):
     if isinstance(data, (tuple, list)) and len(data) == 2:
         x, y = data
         return numpy(x)[:limit], None if y is None else numpy(y)[:limit]
+    if not hasattr(data, "__iter__") and hasattr(data, "__getitem__"):
+        from ..data import DataLoader  # a Dataset: read it in batches, as fit does
+
+        data = DataLoader(data, batch_size=limit)
     xs, ys, n = [], [], 0
     for batch in data if hasattr(data, "__iter__") else []:
         x, y = batch[0], batch[1]
@@ -270,13 +274,17 @@ def _unit_weights(L, n):
     return rows if b is None else np.concatenate([rows, numpy(b).reshape(n, 1)], axis=1)
 
 
-def diagnose(model, data, history=None, loss=None, context=None) -> Report:
+def diagnose(model, data, y=None, history=None, loss=None, context=None) -> Report:
     """Check a model on data (and its training history) for the usual training failures.
+
+    Data is given as ``fit``/``evaluate`` take it: ``diagnose(model, X, y, history=h)``, or one
+    ``(X, y)`` pair, Dataset or DataLoader: ``diagnose(model, loader, history=h)``.
 
     Args:
         model: a Module.
-        data: (x, y) arrays/Tensors, or a Dataset/DataLoader yielding (x, y); at most 512
-            samples are used.
+        data: inputs X (arrays/Tensors, with ``y``), or (x, y) / a Dataset / a DataLoader
+            yielding (x, y); at most 512 samples are used.
+        y: the targets of ``data`` when ``data`` is the inputs alone.
         history: a ``train.History``, its ``to_dict()`` (history.json), or a dict of lists
             ({"loss": [...], "val_loss": [...]}).
         loss: as in ``layer_stats``; default: cross-entropy for integer labels, else MSE.
@@ -288,6 +296,16 @@ def diagnose(model, data, history=None, loss=None, context=None) -> Report:
         Report with ``.findings`` (kind, severity, layer, message, evidence, remedy), ``.ok``
         (no warning or error) and ``.judged`` (which weights were judged).
     """
+    if isinstance(y, dict) or hasattr(y, "on_epoch_end"):
+        # NOTE: the earlier form diagnose(model, (x, y), history) passed the history third.
+        if history is not None:
+            raise TypeError("diagnose: history given twice (third argument and history=).")
+        y, history = None, y
+    if y is not None:
+        if isinstance(data, tuple) and len(data) == 2:
+            raise TypeError("diagnose: data is already an (X, y) pair; pass y only with X "
+                            "alone: diagnose(model, X, y, history=...).")
+        data = (data, y)
     x, y = _batch(data)
     loss = loss or _default_loss(model, y)
     stats = layer_stats(model, x, y, loss)

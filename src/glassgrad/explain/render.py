@@ -5,10 +5,11 @@ Every explain result turns itself into ``Table``s; this module only formats them
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
+
+from .. import _html
 
 MISSING = "—"
 
@@ -85,14 +86,9 @@ class Table:
         return "\n".join(out)
 
     def to_html(self, precision: int = 4) -> str:
-        e = html.escape
-        head = "".join(f"<th>{e(c)}</th>" for c in self.columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>"
-            for r in self.cells(precision))
-        note = f"<p>{e(self.note)}</p>" if self.note else ""
-        return (f"<table class=\"glassgrad\"><caption>{e(self.title)}</caption>"
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}")
+        """An escaped HTML table with inline styles (readable in light and dark notebooks)."""
+        return _html.table(self.columns, self.cells(precision), caption=self.title,
+                           note=self.note)
 
     def records(self) -> list[dict]:
         return [dict(zip(self.columns, row)) for row in self.rows]
@@ -125,9 +121,8 @@ class Renderable:
     def to_html(self, precision: int | None = None) -> str:
         p = self.precision if precision is None else precision
         head = self.header(p)
-        head = f"<p>{html.escape(head)}</p>" if head else ""
-        return "<div class=\"glassgrad\">" + head + "".join(
-            t.to_html(p) for t in self.tables(p)) + "</div>"
+        return _html.box(_html.paragraph(head) if head else "",
+                         *(t.to_html(p) for t in self.tables(p)))
 
     def _repr_html_(self):
         return self.to_html()

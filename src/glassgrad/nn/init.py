@@ -4,17 +4,17 @@ Each returns the tensor it filled. Variances, with n_in = fan_in and n_out = fan
 (for a Linear weight (out, in): n_in = in, n_out = out; for a conv weight multiply by the kernel
 area):
 
-==========================  ====================================  ==========================
-function                    distribution                          variance
-==========================  ====================================  ==========================
-``fan_in_uniform_``         U(−g/√n_in, g/√n_in)                  g²/(3·n_in)  (PyTorch's
-                                                                  Linear/Conv default)
-``xavier_uniform_/normal_`` Glorot: U(±g·√(6/(n_in+n_out))), N    g²·2/(n_in+n_out)
-``lecun_normal_/uniform_``  N(0, g²/n_in), U(±g·√(3/n_in))        g²/n_in
+============================ ====================================  ==========================
+function                     distribution                          variance
+============================ ====================================  ==========================
+``fan_in_uniform_``          U(−g/√n_in, g/√n_in)                  g²/(3·n_in)  (PyTorch's
+                                                                   Linear/Conv default)
+``xavier_uniform_/normal_``  Glorot: U(±g·√(6/(n_in+n_out))), N    g²·2/(n_in+n_out)
+``lecun_normal_/uniform_``   N(0, g²/n_in), U(±g·√(3/n_in))        g²/n_in
 ``kaiming_uniform_/normal_`` He: U or N                            gain²/n (n: fan_in or
-                                                                  fan_out), gain √2 for ReLU
-``orthogonal_``             (semi-)orthogonal matrix × g          —
-==========================  ====================================  ==========================
+                                                                   fan_out), gain √2 for ReLU
+``orthogonal_``              (semi-)orthogonal matrix × g          —
+============================ ====================================  ==========================
 
 Arrays are drawn in float64 on the CPU and cast to the tensor's dtype and device, so a seed gives
 the same weights on every device.

@@ -320,6 +320,12 @@ class Module(KerasMethods):
         head = f"{type(self).__name__}(" + (f"{extra}" if extra else "")
         return head + "\n" + "\n".join(lines) + "\n)"
 
+    def _repr_html_(self):
+        """Jupyter's display: a table of the layers, their settings and parameter counts."""
+        from .summary import summary_html
+
+        return summary_html(self)
+
     def summary(self, input_shape, batch_size: int = 2, dtype=None, print_fn=print) -> str:
         """Print (and return) each layer's output shape and parameter count, Keras-style.
 

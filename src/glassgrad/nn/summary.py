@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _html
 from ..autograd import no_grad
 from ..creation import zeros
 from ..tensor import get_default_dtype
@@ -64,3 +65,27 @@ def summary(model, input_shape, batch_size: int = 2, dtype=None, print_fn=print)
     if print_fn is not None:
         print_fn(text)
     return text
+
+
+def summary_html(model) -> str:
+    """The notebook display of a Module: every submodule (dotted name, type, settings), its
+    parameters' shapes and its own parameter count; totals in the caption. No forward pass:
+    ``model.summary(input_shape)`` adds the output shapes."""
+    rows = []
+    for name, m in model.named_modules():
+        if not name:
+            continue
+        own = list(m._parameters.items())
+        shapes = ", ".join(f"{k} {tuple(p.shape)}" for k, p in own if p is not None)
+        rows.append([name, type(m).__name__, m.extra_repr(), shapes,
+                     f"{sum(p.numel() for _, p in own if p is not None):,}"])
+    if not rows:
+        shapes = ", ".join(f"{k} {tuple(p.shape)}" for k, p in model.named_parameters())
+        rows.append(["", type(model).__name__, model.extra_repr(), shapes,
+                     f"{model.num_parameters():,}"])
+    total, trainable = model.num_parameters(), model.num_parameters(trainable_only=True)
+    mode = "training" if model.training else "eval"
+    caption = (f"{type(model).__name__}  ·  {total:,} parameters ({trainable:,} trainable)  ·  "
+               f"{mode} mode")
+    return _html.box(_html.table(["layer", "type", "settings", "parameters", "#"], rows,
+                                 caption=caption))

@@ -6,7 +6,7 @@
                         train=(X, y), val=(X_val, y_val), epochs=200, batch_size=32,
                         metrics=["accuracy"], callbacks=[train.EarlyStopping(patience=20)],
                         stop_when="loss < 1e-3", seed=0)
-    history.history["val_accuracy"][-1]; history.plot(path="curves.png")
+    history.history["val_accuracy"][-1]; history.plot(save="curves.png")
     train.evaluate(model, nn.BCELoss(), (X_test, y_test), metrics=["accuracy"])
     train.predict(model, X_test)          # NumPy array of outputs
 
@@ -64,11 +64,13 @@ from .checkpoint import (
 from .compile import CompiledConfig, compile
 from .fit import evaluate, fit, predict
 from .history import History
+from .notebook import NotebookDisplay
 from .progress import ProgressBar
 
 __all__ = ["fit", "evaluate", "predict", "compile", "CompiledConfig", "History", "Callback",
            "CallbackList", "EarlyStopping", "ModelCheckpoint", "Checkpoint",
            "LearningRateScheduler",
            "SchedulerCallback", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "StopWhen",
-           "ProgressBar", "LogisticRegression", "SoftmaxRegression", "metrics", "callbacks",
+           "ProgressBar", "NotebookDisplay", "LogisticRegression", "SoftmaxRegression",
+           "metrics", "callbacks",
            "save_weights", "load_weights", "snapshot_weights", "restore_weights"]

@@ -62,6 +62,7 @@ from .inputs import (
 )
 from .metrics import get_metric
 from .monitor import expected_log_keys
+from .notebook import NotebookDisplay
 from .predict import predict  # noqa: F401  (re-exported: fit, evaluate, predict live here)
 from .progress import ProgressBar
 
@@ -169,7 +170,8 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         stop_when: a convergence criterion checked after every epoch: ``"loss < 1e-4"``,
             ``"val_accuracy >= 0.99"``, a callable ``logs -> bool``, or a list (any holds).
         verbose: 0 silent, 1 progress bar (one throttled line per epoch when not a terminal),
-            2 also one line for every epoch.
+            2 also one line for every epoch, ``"notebook"`` one live display updated in place
+            in Jupyter (``NotebookDisplay``; nothing outside a notebook).
         shuffle: reshuffle Dataset/array data every epoch.
         seed: seeds the shuffling of Dataset/array data (``None``: glassgrad's global RNG).
         validation_split: hold out this LAST fraction of an ``(X, y)`` pair for validation.
@@ -226,7 +228,11 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
     cbs_list = [history, *(cb for cb in callbacks if cb not in late)]
     if stop_when is not None:
         cbs_list.append(StopWhen(stop_when))
-    if verbose:
+    if verbose == "notebook":
+        cbs_list.append(NotebookDisplay())
+    elif verbose not in (0, 1, 2):
+        raise ValueError(f"fit: verbose must be 0, 1, 2 or \"notebook\", got {verbose!r}.")
+    elif verbose:
         cbs_list.append(ProgressBar(verbose))
     cbs_list += late
     steps = len(loader) if hasattr(loader, "__len__") else None

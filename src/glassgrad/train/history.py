@@ -71,6 +71,21 @@ class History(Callback):
         keys = ", ".join(self.history)
         return f"History(epochs={len(self.epoch)}, keys=[{keys}])"
 
+    def _repr_html_(self):
+        """Jupyter's display: the first and last epochs' logs, and why training stopped."""
+        from .._html import box, table
+
+        keys = list(self.history)
+        shown = range(len(self.epoch)) if len(self.epoch) <= 12 else [
+            0, 1, 2, None, *range(len(self.epoch) - 8, len(self.epoch))]
+        rows = [["…"] * (len(keys) + 1) if i is None else
+                [self.epoch[i] + 1, *(_shown(self.history[k], i) for k in keys)] for i in shown]
+        status = self.stop_reason or ("interrupted" if self.interrupted else "all epochs run")
+        caption = f"History  ·  {len(self.epoch)} epochs  ·  {status}"
+        note = (f"weights restored from epoch {self.restored_epoch + 1}"
+                if self.restored_epoch is not None else "")
+        return box(table(["epoch", *keys], rows, caption=caption, note=note))
+
     def last(self) -> dict:
         """The final epoch's logs ``{"loss": .., "val_loss": .., ...}`` ({} before any epoch)."""
         return {k: v[-1] for k, v in self.history.items() if v}
@@ -96,7 +111,7 @@ class History(Callback):
             w.writerow([e, *(_cell(self.history[k], i) for k in keys)])
         atomic_write_text(path, f.getvalue())
 
-    def plot(self, keys=None, path=None, ax=None, title: str | None = None):
+    def plot(self, keys=None, save=None, ax=None, title: str | None = None, *, path=None):
         """Plot training curves: one panel per metric, training vs validation.
 
         The same figure as ``glassgrad.viz.plot_history(history)`` (which draws it).
@@ -104,7 +119,8 @@ class History(Callback):
         Args:
             keys: the base names to draw (e.g. ``["loss", "accuracy"]``); default all but ``lr``.
                 Each base name is drawn with its ``val_`` twin when present.
-            path: save the figure there (``.png``, ``.svg``, ``.pdf``: matplotlib's formats).
+            save: write the figure there (``.png``, ``.svg``, ``.pdf``: matplotlib's formats),
+                as every ``glassgrad.viz`` function; ``path=`` is a deprecated alias.
             ax: draw into this Axes instead of creating a figure.
             title: figure title.
 
@@ -112,11 +128,17 @@ class History(Callback):
             The matplotlib Figure.
         """
         # NOTE: viz sits above train; imported here so train itself never needs matplotlib.
+        from ..viz._mpl import save_target
         from ..viz.curves import plot_history
 
+        save = save_target(save, path, "History.plot")
         if not self.history:
             raise ValueError("History.plot: nothing to plot (no completed epochs).")
-        return plot_history(self, keys, save=path, ax=ax, title=title)
+        return plot_history(self, keys, save=save, ax=ax, title=title)
+
+
+def _shown(values, i) -> str:
+    return f"{values[i]:.4g}" if i < len(values) else "—"
 
 
 def _cell(values, i):

@@ -182,13 +182,14 @@ def _plots(model, history, parts, out_dir, classification, from_logits, echo) ->
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        echo("plots skipped: matplotlib is not installed (pip install 'glassgrad[viz]').")
+        echo("plots skipped: matplotlib, a glassgrad dependency, is missing "
+             "(pip install matplotlib).")
         return
     # NOTE: viz sits above train; imported here, lazily, so train never needs matplotlib.
     from ..viz import plot_decision_boundary
 
     if history.epoch:
-        history.plot(path=os.path.join(out_dir, "curves.png"))
+        history.plot(save=os.path.join(out_dir, "curves.png"))
     X, y = parts["train"]
     if classification and X.ndim == 2 and X.shape[1] == 2:
         Xs = np.concatenate([p[0] for p in parts.values()])

@@ -1,7 +1,8 @@
-"""Plots for the glass box (matplotlib, an optional extra: ``pip install 'glassgrad[viz]'``).
+"""Plots for the glass box (matplotlib, imported on first use).
 
 Every function returns a matplotlib ``Figure`` (made without pyplot, so it works headless and
-leaks no global state) and accepts ``save="path.png"`` (or .svg/.pdf).
+leaks no global state) and writes it to a file with ``save="path.png"`` (or .svg/.pdf) — the one
+keyword for that in glassgrad, ``History.plot`` included (``path=`` is a deprecated alias).
 """
 
 from .activations import plot_activation_functions, plot_activation_map  # noqa: F401

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import warnings
 
-HINT = ("glassgrad.viz needs matplotlib, an optional extra: pip install 'glassgrad[viz]' "
-        "(or pip install matplotlib).")
+HINT = ("glassgrad.viz needs matplotlib, a dependency of glassgrad that is missing here: "
+        "pip install matplotlib.")
 
 
 def figure(nrows: int = 1, ncols: int = 1, size=None, squeeze: bool = True, **kwargs):
@@ -23,6 +24,21 @@ def figure(nrows: int = 1, ncols: int = 1, size=None, squeeze: bool = True, **kw
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.04, top=0.93, hspace=0.7,
                             wspace=0.35)
     return fig, axes
+
+
+def save_target(save, path, where: str):
+    """The file to write the figure to: ``save=``, the one keyword of every plot in glassgrad.
+
+    ``path=`` (History.plot's earlier name) still works, with a DeprecationWarning.
+    """
+    if path is None:
+        return save
+    if save is not None:
+        raise TypeError(f"{where}: the file is given twice; use save= only (path= is its "
+                        "deprecated alias).")
+    warnings.warn(f"{where}(path=...) is deprecated; use save=... (the keyword every glassgrad "
+                  "plot takes).", DeprecationWarning, stacklevel=3)
+    return path
 
 
 def finish(fig, save=None, dpi: int = 110):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._mpl import figure, finish
+from ._mpl import figure, finish, save_target
 
 DEFAULT = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu")
 
@@ -24,8 +24,9 @@ def _curve(name: str, x: np.ndarray):
     return y.detach().numpy(), t.grad.numpy()
 
 
-def plot_activation_functions(names=DEFAULT, x_range=(-5.0, 5.0), save=None):
+def plot_activation_functions(names=DEFAULT, x_range=(-5.0, 5.0), save=None, *, path=None):
     """One panel per activation: f(z) (solid) and f'(z) (dashed)."""
+    save = save_target(save, path, "plot_activation_functions")
     x = np.linspace(*x_range, 401)
     cols = min(4, len(names))
     rows = -(-len(names) // cols)
@@ -45,7 +46,7 @@ def plot_activation_functions(names=DEFAULT, x_range=(-5.0, 5.0), save=None):
 
 
 def plot_activation_map(stats_or_model, x=None, layer: int | str = 0, max_samples: int = 200,
-                        save=None):
+                        save=None, *, path=None):
     """Heatmap of one layer's activations: samples (rows) × units (columns).
 
     Dead units show as constant columns, saturated ones at the colour extremes.
@@ -55,6 +56,7 @@ def plot_activation_map(stats_or_model, x=None, layer: int | str = 0, max_sample
             pass is observed).
         layer: index or name of the layer in the stats.
     """
+    save = save_target(save, path, "plot_activation_map")
     from ..explain.stats import LayerStats, layer_stats
 
     stats = stats_or_model if isinstance(stats_or_model, LayerStats) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._mpl import figure, finish
+from ._mpl import figure, finish, save_target
 
 
 def _predict(model, grid):
@@ -24,7 +24,7 @@ def _predict(model, grid):
 
 
 def plot_decision_boundary(model, X, y, resolution: int = 200, save=None, from_logits=None,
-                           ax=None, title: str | None = None):
+                           ax=None, title: str | None = None, *, path=None):
     """Regions the model assigns to each class, with the data points on top.
 
     Args:
@@ -39,6 +39,7 @@ def plot_decision_boundary(model, X, y, resolution: int = 200, save=None, from_l
     Returns:
         The matplotlib Figure.
     """
+    save = save_target(save, path, "plot_decision_boundary")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).reshape(len(X), -1)
     y = y.argmax(1) if y.shape[1] > 1 else y[:, 0]

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._mpl import figure, finish
+from ._mpl import figure, finish, save_target
 
 
 def _grid(images, titles, cmap, save, suptitle):
@@ -24,7 +24,7 @@ def _grid(images, titles, cmap, save, suptitle):
     return finish(fig, save)
 
 
-def plot_filters(conv, channel: int | None = None, save=None):
+def plot_filters(conv, channel: int | None = None, save=None, *, path=None):
     """Each output channel's kernel as a small image.
 
     Args:
@@ -32,6 +32,7 @@ def plot_filters(conv, channel: int | None = None, save=None):
         channel: input channel to show (default: the mean over input channels; RGB when the
             layer has 3 input channels).
     """
+    save = save_target(save, path, "plot_filters")
     from ..explain._common import numpy
 
     w = numpy(getattr(conv, "weight", conv))
@@ -48,7 +49,8 @@ def plot_filters(conv, channel: int | None = None, save=None):
                  f"{w.shape[0]} filters {w.shape[2]}×{w.shape[3]}")
 
 
-def plot_feature_maps(model, x, layer, sample: int = 0, max_maps: int = 32, save=None):
+def plot_feature_maps(model, x, layer, sample: int = 0, max_maps: int = 32, save=None, *,
+                      path=None):
     """The output channels of ``layer`` (a module inside ``model``) for one input sample.
 
     Args:
@@ -56,6 +58,7 @@ def plot_feature_maps(model, x, layer, sample: int = 0, max_maps: int = 32, save
         layer: the module whose output to show (e.g. ``model[0]``) or its name in
             ``model.named_modules()``.
     """
+    save = save_target(save, path, "plot_feature_maps")
     from ..autograd import no_grad
     from ..explain._common import as_input, model_device, model_dtype, numpy
 

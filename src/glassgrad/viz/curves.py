@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._mpl import figure, finish
+from ._mpl import figure, finish, save_target
 
 
 def _default_keys(h: dict) -> list:
@@ -16,7 +16,7 @@ def _default_keys(h: dict) -> list:
 
 
 def plot_history(history, keys=None, save=None, log_scale: bool | None = None, ax=None,
-                 title: str | None = None):
+                 title: str | None = None, *, path=None):
     """One panel per metric (loss, accuracy, ...), training vs validation (``val_`` keys).
 
     Args:
@@ -32,6 +32,7 @@ def plot_history(history, keys=None, save=None, log_scale: bool | None = None, a
     Returns:
         The matplotlib Figure.
     """
+    save = save_target(save, path, "plot_history")
     h = dict(getattr(history, "history", history))
     keys = keys or _default_keys(h)
     if not h or not keys:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._mpl import figure, finish
+from ._mpl import figure, finish, save_target
 
 QUANTITIES = (("weight", "weights w"), ("z", "weighted sums z"), ("a", "activations a"),
               ("delta", "δ = ∂E/∂z"))
 
 
 def plot_layer_dynamics(stats, quantities=("weight", "z", "a", "delta"), bins: int = 40,
-                        overlay: bool = False, save=None):
+                        overlay: bool = False, save=None, *, path=None):
     """A grid of histograms: one row per layer, one column per quantity (and per run).
 
     Args:
@@ -23,6 +23,7 @@ def plot_layer_dynamics(stats, quantities=("weight", "z", "a", "delta"), bins: i
             each with its own x range, since collapsed and exploded spreads differ by
             orders of magnitude; the std is in each title).
     """
+    save = save_target(save, path, "plot_layer_dynamics")
     runs = stats if isinstance(stats, dict) else {"": stats}
     if not runs:
         raise ValueError("plot_layer_dynamics: no stats given.")

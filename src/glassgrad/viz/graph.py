@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from ._mpl import figure, finish
+from ._mpl import figure, finish, save_target
 
 
-def draw_graph(graph, precision: int = 3, save=None):
+def draw_graph(graph, precision: int = 3, save=None, *, path=None):
     """Boxes for the nodes (name, op, value, gradient) in columns by depth, arrows for edges,
     each arrow labelled with the local derivative ∂node/∂input.
 
     Args:
         graph: a ``glassgrad.explain.Graph`` or the output Tensor (then ``graph(output)``).
     """
+    save = save_target(save, path, "draw_graph")
     from ..explain.graph import Graph
     from ..explain.graph import graph as build
     from ..explain.render import fmt
