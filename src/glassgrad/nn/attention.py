@@ -129,6 +129,10 @@ class MultiheadAttention(Module):
             return out, None
         return out, weights.mean(dim=-3) if average_attn_weights else weights
 
+    @property
+    def _label(self) -> str:
+        return f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"
+
     def _check(self, query, key, value, unbatched: bool) -> None:
         nd = 2 if unbatched else 3
         for name, t, n in (("query", query, self.embed_dim), ("key", key, self.kdim),
@@ -136,19 +140,17 @@ class MultiheadAttention(Module):
             if not isinstance(t, Tensor) or t.ndim != nd or t.shape[-1] != n:
                 layout = ("(L, E)" if unbatched else "(N, L, E)" if self.batch_first
                           else "(L, N, E)")
-                layout = ("(L, E)" if unbatched else "(N, L, E)" if self.batch_first
-                          else "(L, N, E)")
                 raise ShapeError(
-                    f"{self!r}: {name} must be a {nd}-D Tensor {layout} with {n} features in "
-                    f"the last dim, got {getattr(t, 'shape', type(t).__name__)}.")
-        b = 1 if self.batch_first else 0
+                    f"{self._label}: {name} must be a {nd}-D Tensor {layout} with {n} features "
+                    f"in the last dim, got {getattr(t, 'shape', type(t).__name__)}.")
+        b = 0 if self.batch_first else 1
         if not unbatched and not (query.shape[b] == key.shape[b] == value.shape[b]):
-            raise ShapeError(f"{self!r}: query, key and value need the same batch size in dim "
-                             f"{b}, got {tuple(query.shape)}, {tuple(key.shape)}, "
+            raise ShapeError(f"{self._label}: query, key and value need the same batch size "
+                             f"in dim {b}, got {tuple(query.shape)}, {tuple(key.shape)}, "
                              f"{tuple(value.shape)}.")
         if key.shape[:-1] != value.shape[:-1]:
-            raise ShapeError(f"{self!r}: key {tuple(key.shape)} and value {tuple(value.shape)} "
-                             "need the same sequence length and batch.")
+            raise ShapeError(f"{self._label}: key {tuple(key.shape)} and value "
+                             f"{tuple(value.shape)} need the same sequence length and batch.")
 
     def _mask(self, attn_mask, key_padding_mask, N, L, S, dtype):
         """attn_mask and key_padding_mask merged into one additive (N or 1, H or 1, L, S) mask."""
@@ -159,13 +161,14 @@ class MultiheadAttention(Module):
             elif mask.shape == (N * self.num_heads, L, S):
                 mask = mask.reshape(N, self.num_heads, L, S)
             else:
-                raise ShapeError(f"{self!r}: attn_mask must be (L, S) = {(L, S)} or (N·H, L, S) "
-                                 f"= {(N * self.num_heads, L, S)}, got {tuple(mask.shape)}.")
+                raise ShapeError(f"{self._label}: attn_mask must be (L, S) = {(L, S)} or "
+                                 f"(N·H, L, S) = {(N * self.num_heads, L, S)}, got "
+                                 f"{tuple(mask.shape)}.")
         pad = additive_mask(key_padding_mask, dtype, what="key_padding_mask")
         if pad is not None:
             if pad.shape != (N, S):
-                raise ShapeError(f"{self!r}: key_padding_mask must be (N, S) = {(N, S)}, got "
-                                 f"{tuple(pad.shape)}.")
+                raise ShapeError(f"{self._label}: key_padding_mask must be (N, S) = {(N, S)}, "
+                                 f"got {tuple(pad.shape)}.")
             pad = pad[:, None, None, :]
             mask = pad if mask is None else mask + pad
         return mask
@@ -199,8 +202,8 @@ class PositionalEncoding(Module):
         t = 1 if self.batch_first else 0
         if x.ndim != 3 or x.shape[-1] != self.d_model or x.shape[t] > self.max_len:
             layout = "(N, L, d_model)" if self.batch_first else "(L, N, d_model)"
-            raise ShapeError(f"{self!r}: expected {layout} with d_model = {self.d_model} and "
-                             f"L ≤ max_len = {self.max_len}, got {tuple(x.shape)}.")
+            raise ShapeError(f"PositionalEncoding(d_model={self.d_model}): expected {layout} "
+                             f"with L ≤ max_len = {self.max_len}, got {tuple(x.shape)}.")
         pe = self.pe.data[: x.shape[t]].astype(x.dtype, copy=False)
         return self.dropout(x + (pe[None] if self.batch_first else pe[:, None]))
 
