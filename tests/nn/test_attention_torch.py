@@ -47,6 +47,24 @@ def test_functional_layer_norm_and_errors():
         nn.LayerNorm(4)(gg.randn(2, 5))
 
 
+@pytest.mark.parametrize("affine", [(True, True), (True, False), (False, False)])
+def test_fused_layer_norm_matches_its_composition(affine):
+    """The LayerNorm op (speed) and the composition it replaces: same values and gradients."""
+    from glassgrad.nn.attention_functional import layer_norm_composed
+
+    x = _r(3, 4, 6)
+    w, b = (_r(4, 6) if on else None for on in affine)
+    results = []
+    for fn in (F.layer_norm, layer_norm_composed):
+        ts = [gg.tensor(a, dtype="float64", requires_grad=True) if a is not None else None
+              for a in (x, w, b)]
+        out = fn(ts[0], (4, 6), ts[1], ts[2])
+        (out * gg.tensor(_r(3, 4, 6) * 0 + np.arange(72).reshape(3, 4, 6))).sum().backward()
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in ts if t is not None])
+    for a, c in zip(*results):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
 # ---------------------------------------------------------------- scaled_dot_product_attention
 def _sdpa_case(kind):
     L, S, E = 4, 5, 3

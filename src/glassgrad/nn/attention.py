@@ -8,10 +8,13 @@ projects them back. The parameter names are PyTorch's (``in_proj_weight``, ``in_
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..creation import empty
 from ..errors import ShapeError
+from ..ops.attention import ScaledDotProductAttention as _SDPA
 from ..tensor import Tensor
 from . import init
 from .attention_functional import additive_mask, attention, sinusoidal_positional_encoding
@@ -118,14 +121,20 @@ class MultiheadAttention(Module):
         (wq, wk, wv), (bq, bk, bv) = self._projections()
         q, k, v = self._heads(query, wq, bq), self._heads(key, wk, bk), self._heads(value, wv, bv)
         p = self.dropout if self.training else 0.0
-        out, weights = attention(q, k, v, mask, p)  # (N, H, L, head_dim), (N, H, L, S)
+        if not need_weights and p == 0.0:  # the fused op: no weights asked for, none dropped
+            weights = None
+            out = _SDPA.apply(q, k, v, mask, scale=1.0 / math.sqrt(self.head_dim))
+        else:
+            out, weights = attention(q, k, v, mask, p)  # (N, H, L, head_dim), (N, H, L, S)
         out = self.out_proj(out.permute(0, 2, 1, 3).reshape(N, L, self.embed_dim))
+        if not need_weights:
+            weights = None
         if unbatched:
             out = out.reshape(L, self.embed_dim)
-            weights = weights.reshape(self.num_heads, L, S)
+            weights = None if weights is None else weights.reshape(self.num_heads, L, S)
         elif not self.batch_first:
             out = out.transpose(0, 1)
-        if not need_weights:
+        if weights is None:
             return out, None
         return out, weights.mean(dim=-3) if average_attn_weights else weights
 

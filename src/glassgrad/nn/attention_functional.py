@@ -19,6 +19,7 @@ import numpy as np
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..functional import softmax
+from ..ops import normalization as N
 from ..tensor import Tensor
 
 
@@ -27,13 +28,18 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """Normalize over the last ``len(normalized_shape)`` dims of each sample:
     y = (x − mean) / √(var + ε) · γ + β, with the biased (population) variance.
 
+    Runs as one ``LayerNorm`` op (ops/normalization.py), the speed replacement of the
+    composition ``layer_norm_composed``, which the op table checks it against.
+
     Shapes: x (..., *normalized_shape); weight and bias ``normalized_shape`` (or None).
     """
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(x.shape[x.ndim - len(shape):]) != shape or len(shape) > x.ndim:
-        raise ShapeError(f"layer_norm: normalized_shape {shape} must be the last dims of the "
-                         f"input, got input shape {tuple(x.shape)}. Set normalized_shape to "
-                         f"the feature dims, e.g. ({x.shape[-1] if x.ndim else 1},).")
+    shape = _normalized(x, normalized_shape, weight, bias)
+    return N.LayerNorm.apply(x, weight, bias, ndim=len(shape), eps=eps)
+
+
+def layer_norm_composed(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """``layer_norm`` composed from primitives: the reference the fused op replaces."""
+    shape = _normalized(x, normalized_shape, weight, bias)
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     centered = x - x.mean(dim=dims, keepdim=True)
     var = (centered * centered).mean(dim=dims, keepdim=True)
@@ -43,6 +49,19 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     if bias is not None:
         out = out + bias
     return out
+
+
+def _normalized(x, normalized_shape, weight, bias) -> tuple:
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if len(shape) > x.ndim or tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ShapeError(f"layer_norm: normalized_shape {shape} must be the last dims of the "
+                         f"input, got input shape {tuple(x.shape)}. Set normalized_shape to "
+                         f"the feature dims, e.g. ({x.shape[-1] if x.ndim else 1},).")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ShapeError(f"layer_norm: {name} must have shape normalized_shape {shape}, "
+                             f"got {tuple(p.shape)}.")
+    return shape
 
 
 # ---------------------------------------------------------------- masks
