@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from w6_data import CLASSES, D_MODEL, FF, LAYERS, NHEAD, weights
+
 import glassgrad as gg
 from glassgrad import nn, optim
-
-from w6_data import CLASSES, D_MODEL, FF, LAYERS, NHEAD, weights
 
 
 class Classifier(nn.Module):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-
 from w6_data import CLASSES, D_MODEL, FF, LAYERS, NHEAD, weights
 
 

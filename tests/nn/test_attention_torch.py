@@ -233,3 +233,28 @@ def test_multihead_attention_dropout_in_training_only():
     assert not np.allclose(w_a.detach().numpy(), w_b.detach().numpy())
     m.eval()
     np.testing.assert_allclose(m(x, x, x)[1].detach().numpy().sum(-1), 1.0, rtol=1e-6)
+
+
+def test_query_with_every_key_masked_gets_zero_weights_and_output():
+    """PyTorch's scaled_dot_product_attention gives such a query output 0 (its MHA
+    need_weights=True path gives NaN); glassgrad gives 0 on every path, and zero gradients."""
+    q = _r(1, 3, 4)
+    keep = np.ones((3, 3), bool)
+    keep[1] = False  # query 1 may attend to nothing
+    want = TF.scaled_dot_product_attention(*(torch.tensor(q),) * 3, attn_mask=torch.tensor(keep))
+    x = gg.tensor(q, dtype="float64", requires_grad=True)
+    got = F.scaled_dot_product_attention(x, x, x, attn_mask=keep)
+    np.testing.assert_allclose(got.detach().numpy(), want.numpy(), atol=1e-12)
+    assert not got.detach().numpy()[0, 1].any()
+    got.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    mha = nn.MultiheadAttention(4, 2, batch_first=True)
+    pad = np.array([[True, True, True]])
+    xs = gg.tensor(q)
+    for need in (True, False):
+        with gg.no_grad():
+            mha.out_proj.bias.data[...] = 0.5  # the output is out_proj(0) = its bias
+        out, w = mha(xs, xs, xs, key_padding_mask=pad, need_weights=need)
+        np.testing.assert_allclose(out.detach().numpy(), 0.5)
+        if need:
+            assert not w.detach().numpy().any()

@@ -17,7 +17,12 @@ from ..errors import ShapeError
 from ..ops.attention import ScaledDotProductAttention as _SDPA
 from ..tensor import Tensor
 from . import init
-from .attention_functional import additive_mask, attention, sinusoidal_positional_encoding
+from .attention_functional import (
+    additive_mask,
+    attention,
+    masked_rows,
+    sinusoidal_positional_encoding,
+)
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module
@@ -123,7 +128,10 @@ class MultiheadAttention(Module):
         p = self.dropout if self.training else 0.0
         if not need_weights and p == 0.0:  # the fused op: no weights asked for, none dropped
             weights = None
+            mask, keep = masked_rows(mask)
             out = _SDPA.apply(q, k, v, mask, scale=1.0 / math.sqrt(self.head_dim))
+            if keep is not None:  # queries that may attend to nothing: output 0
+                out = out * keep
         else:
             out, weights = attention(q, k, v, mask, p)  # (N, H, L, head_dim), (N, H, L, S)
         out = self.out_proj(out.permute(0, 2, 1, 3).reshape(N, L, self.embed_dim))

@@ -111,13 +111,30 @@ def attention(q, k, v, mask=None, dropout_p: float = 0.0, scale: float | None = 
     from .functional import dropout
 
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    mask, keep = masked_rows(mask)
     scores = (q @ k.transpose(-2, -1)) * scale  # QKᵀ/√d
     if mask is not None:
         scores = scores + mask
     weights = softmax(scores, -1)
+    if keep is not None:  # queries that may attend to nothing: zero weights
+        weights = weights * keep
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights @ v, weights
+
+
+def masked_rows(mask):
+    """``(mask, keep)``: a query whose keys are ALL left out would get 0/0 = NaN weights; there
+    the mask is set to 0 (any finite softmax) and ``keep`` (1 per query, 0 for such rows)
+    zeroes the weights afterwards, so such a query gets weights 0 and output 0 (as PyTorch's
+    scaled_dot_product_attention). ``keep`` is None when every query sees some key."""
+    if mask is None:
+        return None, None
+    xp = get_array_module(mask)
+    dead = xp.isneginf(mask).all(axis=-1, keepdims=True)
+    if not dead.any():
+        return mask, None
+    return xp.where(dead, 0.0, mask).astype(mask.dtype), (~dead).astype(mask.dtype)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0,
