@@ -27,14 +27,15 @@ class LayerNorm(Function):
         xp = get_array_module(x)
         n = math.prod(x.shape[x.ndim - ndim:])
         x2 = x.reshape(-1, n)  # (samples, normalized values)
-        centered = x2 - x2.mean(axis=1, keepdims=True)
-        var = xp.einsum("ij,ij->i", centered, centered)[:, None] * scalars(x, 1.0 / n)[0]
+        xhat = x2 - x2.mean(axis=1, keepdims=True)  # centered, then scaled in place
+        var = xp.einsum("ij,ij->i", xhat, xhat)[:, None] * scalars(x, 1.0 / n)[0]
         self.rstd = 1.0 / xp.sqrt(var + scalars(x, eps)[0])
-        self.xhat = centered * self.rstd
-        self.shape, self.weight = x.shape, weight
-        y = self.xhat if weight is None else self.xhat * weight.reshape(-1)
+        xhat *= self.rstd
+        self.xhat, self.shape, self.weight = xhat, x.shape, weight
+        # NOTE: in place where the array is new: each full-size temporary costs page faults.
+        y = xhat.copy() if weight is None else xhat * weight.reshape(-1)
         if bias is not None:
-            y = y + bias.reshape(-1)
+            y += bias.reshape(-1)
         return y.reshape(x.shape)
 
     def backward(self, gy):
@@ -51,5 +52,8 @@ class LayerNorm(Function):
             inv_n = scalars(g, 1.0 / n)[0]
             mean_g = g.sum(axis=1, keepdims=True) * inv_n
             mean_gx = get_array_module(g).einsum("ij,ij->i", g, xhat)[:, None] * inv_n
-            gx = ((g - mean_g - xhat * mean_gx) * self.rstd).reshape(self.shape)
+            gx = g - mean_g
+            gx -= xhat * mean_gx
+            gx *= self.rstd
+            gx = gx.reshape(self.shape)
         return gx, gw, gb
