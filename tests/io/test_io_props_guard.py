@@ -8,6 +8,7 @@ recurrent and embedding ops).
 
 import test_io_props_grad as core
 import test_io_props_grad_arith  # noqa: F401  (prod, scans, integer division)
+import test_io_props_grad_attention  # noqa: F401  (layer norm, attention)
 import test_io_props_grad_nn as nn_props
 from op_cases import glassgrad_ops, unlisted_op
 
@@ -38,6 +39,8 @@ OP_TARGETS = {
     # products, scans, integer division (test_io_props_grad_arith.py)
     "Prod": "prod", "CumSum": "cumsum", "CumProd": "cumprod", "Remainder": "remainder",
     "FloorDivide": "floor_divide",
+    # layer norm and fused attention (test_io_props_grad_attention.py)
+    "LayerNorm": "layer_norm", "ScaledDotProductAttention": "sdpa",
 }
 
 # the targets each property module defines (count names, "gradcheck:" left off)
@@ -51,6 +54,7 @@ TARGETS = (
     | {f"conv{d}d" for d in (1, 2)} | {f"{k}_pool{d}d" for k in ("max", "avg") for d in (1, 2)}
     | {"rnn_tanh", "rnn_relu", "lstm", "gru", "embedding", "pad_modes"}
     | {"prod", "cumsum", "cumprod", "remainder", "floor_divide"}
+    | {"layer_norm", "sdpa"}
 )
 
 

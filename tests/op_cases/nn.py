@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from glassgrad.nn import functional as F
+from glassgrad.ops.attention import ScaledDotProductAttention
 
 from . import Case
 
@@ -89,4 +90,44 @@ CASES = [
          inputs=[(2, 3), _T],
          reference=lambda x, t: (1 - t) * x + (1 + np.array([1.0, -0.5, 0.0]) * t)
          * _softplus(-x)),
+]
+
+
+# LayerNorm (ops/normalization.py): the fused speed op, against the closed form
+def _layer_norm_ref(x, w=None, b=None, nd=1):
+    axes = tuple(range(x.ndim - nd, x.ndim))
+    xhat = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5)
+    return xhat * (1 if w is None else w) + (0 if b is None else b)
+
+
+CASES += [
+    Case(op="LayerNorm", fn=lambda x, w, b: F.layer_norm(x, (4,), w, b), inputs=[(3, 2, 4), (4,),
+         (4,)], reference=_layer_norm_ref),
+    Case(op="LayerNorm", name="2-dims", fn=lambda x, w, b: F.layer_norm(x, (2, 4), w, b),
+         inputs=[(3, 2, 4), (2, 4), (2, 4)],
+         reference=lambda x, w, b: _layer_norm_ref(x, w, b, nd=2)),
+    Case(op="LayerNorm", name="no-affine", fn=lambda x: F.layer_norm(x, 5), inputs=[(2, 5)],
+         reference=_layer_norm_ref),
+    Case(op="LayerNorm", name="weight-only", fn=lambda x, w: F.layer_norm(x, (5,), w),
+         inputs=[(2, 5), (5,)], reference=_layer_norm_ref),
+]
+
+
+# ScaledDotProductAttention (ops/attention.py): the fused speed op, against the closed form
+def _attention_ref(q, k, v, mask=0.0, scale=0.5):
+    s = q @ np.swapaxes(k, -1, -2) * scale + mask
+    p = np.exp(s - s.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)) @ v
+
+
+_MASK = np.triu(np.full((3, 4), -np.inf), 2)
+
+CASES += [
+    Case(op="ScaledDotProductAttention", inputs=[(2, 3, 2), (2, 4, 2), (2, 4, 5)],
+         fn=lambda q, k, v: ScaledDotProductAttention.apply(q, k, v, scale=0.5),
+         reference=_attention_ref),
+    Case(op="ScaledDotProductAttention", name="masked-heads",
+         inputs=[(2, 2, 3, 2), (2, 2, 4, 2), (2, 2, 4, 3)],
+         fn=lambda q, k, v: ScaledDotProductAttention.apply(q, k, v, _MASK, scale=0.5),
+         reference=lambda q, k, v: _attention_ref(q, k, v, _MASK)),
 ]

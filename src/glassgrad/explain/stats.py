@@ -1,10 +1,11 @@
 """``layer_stats``: per-layer distributions of weights, z, activations and δ, with the
 fractions of saturated and dead units — the numbers behind "why does my network not train?".
 
-Generic over modules: every leaf module that owns parameters (Linear, Conv, RNN/LSTM/GRU,
-BatchNorm, ...) is a layer; its output is z (δ = ∂E/∂z via ``retain_grad``), and the output of
-an activation module that follows it is a. Recurrent layers' outputs already went through their
-nonlinearity; they are summarised over time (all steps pooled).
+Generic over modules: every module that owns parameters itself (Linear, Conv, RNN/LSTM/GRU,
+BatchNorm, LayerNorm, MultiheadAttention with its in-projection, ...) is a layer; its output is
+z (δ = ∂E/∂z via ``retain_grad``), and the output of an activation module that follows it is a.
+Recurrent layers' outputs already went through their nonlinearity; they are summarised over
+time (all steps pooled).
 """
 
 from __future__ import annotations
@@ -246,9 +247,12 @@ def layer_stats(model, x, y=None, loss="mse", precision: int = 4) -> LayerStats:
 
     try:
         for name, m in model.named_modules():
-            if any(True for _ in m.children()):
+            own = any(True for _ in m.parameters(recurse=False))
+            # NOTE: a module with children is a layer only when it owns parameters itself
+            # (MultiheadAttention: in_proj_weight, beside its out_proj child).
+            if any(True for _ in m.children()) and not own:
                 continue
-            if any(True for _ in m.parameters(recurse=False)):
+            if own:
                 handles.append(m.register_forward_hook(on_layer(name or type(m).__name__)))
             elif activation_kind(m) not in (None, "identity"):
                 handles.append(m.register_forward_hook(on_act))

@@ -21,12 +21,14 @@ from .activation import (  # noqa: F401
     Tanh,
     Threshold,
 )
+from .attention import MultiheadAttention, PositionalEncoding  # noqa: F401
 from .containers import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .conv import Conv1d, Conv2d, fully_convolutional  # noqa: F401
 from .dropout import Dropout  # noqa: F401, E402
 from .embedding import Embedding  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .hooks import RemovableHandle  # noqa: F401
+from .layernorm import LayerNorm  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
 from .loss import (  # noqa: F401, E402
     BCELoss,
@@ -58,3 +60,10 @@ from .pooling import (  # noqa: F401
 from .recurrent import GRU, LSTM, RNN, RNNBase  # noqa: F401
 from .rnn_cells import GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .state import StateDictError  # noqa: F401
+from .transformer import (  # noqa: F401
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

@@ -15,6 +15,12 @@ from ..functional import where
 from ..ops import activation as A
 from ..ops import elementwise as E
 from ..tensor import Tensor
+from .attention_functional import (  # noqa: F401  (layer norm, attention, positions)
+    generate_square_subsequent_mask,
+    layer_norm,
+    scaled_dot_product_attention,
+    sinusoidal_positional_encoding,
+)
 from .conv_functional import (  # noqa: F401  (convolution and pooling)
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

@@ -138,30 +138,44 @@ class Module(KerasMethods):
         # NOTE: no hooks is the per-layer, per-step hot path: one test, no list copies.
         if not self._forward_pre_hooks and not self._forward_hooks:
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
+        with_kwargs = self.__dict__.get("_hooks_with_kwargs", ())
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+                continue
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
         out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
+        for key, hook in list(self._forward_hooks.items()):
+            result = (hook(self, args, kwargs, out) if key in with_kwargs
+                      else hook(self, args, out))
             if result is not None:
                 out = result
         return out
 
-    def register_forward_hook(self, hook) -> RemovableHandle:
+    def register_forward_hook(self, hook, *, with_kwargs: bool = False) -> RemovableHandle:
         """``hook(module, inputs, output)`` runs after ``forward``; a non-None return replaces
-        the output. Returns a handle whose ``.remove()`` unregisters it."""
-        key = next(_hook_ids)
-        self._forward_hooks[key] = hook
-        return RemovableHandle(self._forward_hooks, key)
+        the output. ``with_kwargs=True``: ``hook(module, inputs, kwargs, output)``. Returns a
+        handle whose ``.remove()`` unregisters it."""
+        return self._add_hook(self._forward_hooks, hook, with_kwargs)
 
-    def register_forward_pre_hook(self, hook) -> RemovableHandle:
+    def register_forward_pre_hook(self, hook, *, with_kwargs: bool = False) -> RemovableHandle:
         """``hook(module, inputs)`` runs before ``forward``; a non-None return replaces the
-        inputs (a tuple, or a single value)."""
+        inputs (a tuple, or a single value). ``with_kwargs=True``: ``hook(module, inputs,
+        kwargs)`` returning None or a new ``(inputs, kwargs)`` pair."""
+        return self._add_hook(self._forward_pre_hooks, hook, with_kwargs)
+
+    def _add_hook(self, hooks: dict, hook, with_kwargs: bool) -> RemovableHandle:
         key = next(_hook_ids)
-        self._forward_pre_hooks[key] = hook
-        return RemovableHandle(self._forward_pre_hooks, key)
+        hooks[key] = hook
+        if with_kwargs:
+            # NOTE: hook ids are unique across modules, so a key left here after remove() is
+            # harmless.
+            self.__dict__.setdefault("_hooks_with_kwargs", set()).add(key)
+        return RemovableHandle(hooks, key)
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):

@@ -5,6 +5,7 @@ Importing this package registers every op in ``glassgrad.autograd.OPS``.
 
 from . import (  # noqa: F401
     activation,
+    attention,
     conv,
     division,
     elementwise,
@@ -13,6 +14,7 @@ from . import (  # noqa: F401
     linalg,
     loss,
     movement,
+    normalization,
     padding,
     pool,
     recurrent,

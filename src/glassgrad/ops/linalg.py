@@ -51,21 +51,30 @@ class Linear(Function):
         self.x, self.weight = x, weight
         # NOTE: ``.dot`` for matrices: the same BLAS call as ``@`` (bit for bit) with less
         # per-call overhead, which is most of the cost at the small sizes where it matters.
+        # (..., in) inputs go through it as one (samples, in) matrix: ``@`` on a stack runs one
+        # small product per leading index (2.4x slower for (32, 64, 128) @ (128, 384)).
+        lead = x.shape[:-1]
+        if x.ndim > 2:
+            x = x.reshape(-1, x.shape[-1])
         y = x.dot(weight.T) if x.ndim == 2 else x @ weight.T
         if bias is not None:
             if len(y) < ADD_ROWS_FROM:  # NOTE: a small batch: add_rows would do just this
                 y += bias
             else:
                 add_rows(y, bias)
-        return y
+        return y if len(lead) < 2 else y.reshape(lead + (weight.shape[0],))
 
     def backward(self, gy):
         x, w, needs = self.x, self.weight, self.needs_grad
         if gy.ndim == 2:
             gx = gy.dot(w) if needs(0) else None
-        else:  # (out,) or (..., out): every leading position is a sample
+        elif gy.ndim == 1:
             gx = gy @ w if needs(0) else None
+            gy, x = gy.reshape(1, -1), x.reshape(1, -1)
+        else:  # (..., out): every leading position is a sample, one matrix product
+            lead = gy.shape[:-1]
             gy, x = gy.reshape(-1, gy.shape[-1]), x.reshape(-1, x.shape[-1])
+            gx = gy.dot(w).reshape(lead + (w.shape[1],)) if needs(0) else None
         gw = gy.T.dot(x) if needs(1) else None
         # NOTE: the column sums as a product with ones (one BLAS call): NumPy's sum over
         # axis 0 of a (N, few) array crawls (20 us for 1000 x 4, against 1 us).

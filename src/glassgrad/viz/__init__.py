@@ -6,6 +6,7 @@ keyword for that in glassgrad, ``History.plot`` included (``path=`` is a depreca
 """
 
 from .activations import plot_activation_functions, plot_activation_map  # noqa: F401
+from .attention import plot_attention  # noqa: F401
 from .boundary import plot_decision_boundary  # noqa: F401
 from .conv import plot_feature_maps, plot_filters  # noqa: F401
 from .curves import plot_history  # noqa: F401
