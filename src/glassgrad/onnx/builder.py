@@ -38,7 +38,7 @@ class Call:
 class Builder:
     def __init__(self, opset: int, dtype):
         self.opset, self.dtype = opset, np.dtype(dtype)
-        self.nodes, self.inits, self.used, self.outputs = [], [], set(), []
+        self.nodes, self.inits, self.used, self.renamed = [], [], set(), {}
         self._keyed: dict = {}
         self.scope = "op"
 

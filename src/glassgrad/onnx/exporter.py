@@ -108,14 +108,14 @@ def _export(model, inputs, opset, dynamic, batch_axis, input_names, output_names
 def _name_output(b, src: str, name: str) -> None:
     """Call the graph output ``name``: rename the value where only its node uses it, else
     (an input, an initializer, a value used twice) add an Identity node."""
+    src = b.renamed.get(src, src)
     node = next((nd for nd in b.nodes if src in nd.output), None)
-    used = sum(src in nd.input for nd in b.nodes) + sum(src == o for o in b.outputs)
-    if node is not None and not used:
+    if node is not None and not any(src in nd.input for nd in b.nodes):
         node.output[list(node.output).index(src)] = name
+        b.renamed[src] = name
     else:
         b.nodes.append(onnx().helper.make_node("Identity", [src], [name],
                                                name=b.fresh(f"{name}/Identity")))
-    b.outputs.append(name)
 
 
 def _names(given, base, n):
