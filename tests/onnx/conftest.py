@@ -52,8 +52,3 @@ def _flat(v):
     if isinstance(v, (tuple, list)):
         return [t for x in v for t in _flat(x)]
     return [v]
-
-
-def rand(*shape, seed=0):
-    """A float32 normal sample of ``shape`` (its own generator: tests stay independent)."""
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
