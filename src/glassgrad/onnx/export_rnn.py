@@ -50,15 +50,8 @@ def recurrent(b, call):
         attrs["activations"] = ["Tanh" if mode == "RNN_TANH" else "Relu"] * D
     finals = [[] for _ in range(2 if lstm else 1)]  # h_n (and c_n) per layer
     for k in range(m.num_layers):
-        dirs = [m._weights(k, s) for s in ("", "_reverse")[:D]]
-        prefix = f"{call.name}.l{k}"
-        w = b.init(np.stack([reorder(np.asarray(d[0].data), mode) for d in dirs]), prefix + ".W")
-        r = b.init(np.stack([reorder(np.asarray(d[1].data), mode) for d in dirs]), prefix + ".R")
-        bias = None
-        if m.bias:
-            bias = b.init(np.stack([np.concatenate([reorder(np.asarray(d[2].data), mode),
-                                                    reorder(np.asarray(d[3].data), mode)])
-                                    for d in dirs]), prefix + ".B")
+        w, r, bias = _inits(b, f"{call.name}.l{k}", [_arrays(m._weights(k, s), mode)
+                                                     for s in ("", "_reverse")[:D]])
         init = [b.node("Slice", [s, b.ints([k * D]), b.ints([(k + 1) * D]), b.ints([0])])
                 for s in states]
         outs = b.node(op, [x, w, r, bias, None, *init], outputs=3 if lstm else 2, **attrs)
@@ -79,4 +72,37 @@ def recurrent(b, call):
     return [x, *finals]
 
 
-MODULES = {nn.RNN: recurrent, nn.LSTM: recurrent, nn.GRU: recurrent}
+def _arrays(params, mode) -> list:
+    """[W, R, B or None] of one direction in ONNX's gate order (B = [W_b, R_b])."""
+    w_ih, w_hh, b_ih, b_hh = (None if p is None else np.asarray(p.data) for p in params)
+    bias = None if b_ih is None else np.concatenate([reorder(b_ih, mode), reorder(b_hh, mode)])
+    return [reorder(w_ih, mode), reorder(w_hh, mode), bias]
+
+
+def _inits(b, prefix, directions) -> list:
+    """W, R and B (or None) initializers stacking the directions' arrays: (D, ...)."""
+    return [None if parts[0] is None else b.init(np.stack(parts), prefix + suffix)
+            for parts, suffix in zip(zip(*directions), (".W", ".R", ".B"))]
+
+
+def cell(b, call):
+    """RNNCell/LSTMCell/GRUCell: the recurrent op over one time step."""
+    m = call.module
+    kind = type(m).__name__[:-4].upper()
+    mode = kind if kind != "RNN" else ("RNN_TANH" if m.nonlinearity == "tanh" else "RNN_RELU")
+    axes = [0] if len(call.shapes[0]) == 2 else [0, 1]  # x → (1, B, I); states → (1, B, H)
+    x = unsqueeze(b, call.inputs[0], axes)
+    states = [unsqueeze(b, s, axes) for s in call.inputs[1:]]
+    attrs = {"hidden_size": m.hidden_size}
+    if mode == "GRU":
+        attrs["linear_before_reset"] = 1
+    if kind == "RNN":
+        attrs["activations"] = ["Tanh" if mode == "RNN_TANH" else "Relu"]
+    w, r, bias = _inits(b, call.name, [_arrays(m._weights(), mode)])
+    op = "RNN" if kind == "RNN" else kind
+    outs = b.node(op, [x, w, r, bias, None, *states], outputs=3 if op == "LSTM" else 2, **attrs)
+    return [squeeze(b, o, axes) for o in outs[1:]]
+
+
+MODULES = {nn.RNN: recurrent, nn.LSTM: recurrent, nn.GRU: recurrent,
+           nn.RNNCell: cell, nn.LSTMCell: cell, nn.GRUCell: cell}

@@ -44,8 +44,8 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
             20 natively; circular padding: 19) says so.
         dynamic_batch: make the batch dim symbolic (``"batch"``), so the file runs on any
             batch size; False fixes every dim to the example's.
-        batch_axis: the input dim that is the batch (default 0; 1 when the first layer is a
-            time-major RNN, LSTM or GRU).
+        batch_axis: the input dim that is the batch: an int, or one per input (default 0; 1
+            for a time-major sequence or an initial state of an RNN, LSTM or GRU).
         input_names, output_names: graph input/output names (default ``input``,
             ``output``; numbered when there are several).
         check: run ``onnx.checker.check_model(full_check=True)`` on the result.
@@ -77,8 +77,8 @@ def _export(model, inputs, opset, dynamic, batch_axis, input_names, output_names
     a = record(model, inputs, _is_layer)
     shapes_b = {}
     if dynamic:
-        axis = _batch_axis(a) if batch_axis is None else batch_axis
-        b = record(model, [_grow(x, axis) for x in a.inputs], _is_layer)
+        axes = _batch_axes(a, batch_axis)
+        b = record(model, [_grow(x, axis) for x, axis in zip(a.inputs, axes)], _is_layer)
         try:
             shapes_b = batch_dims(a, b)
         except ValueError as err:
@@ -127,14 +127,29 @@ def _names(given, base, n):
     return [base] if n == 1 else [f"{base}_{i}" for i in range(n)]
 
 
-def _batch_axis(rec) -> int:
+def _batch_axes(rec, given) -> list:
+    """The batch axis of each input: ``given`` (an int for all, or one per input), else 0,
+    and 1 for the sequences and states of a time-major RNN/LSTM/GRU (their batch is dim 1)."""
     from ..nn import RNNBase
 
+    n = len(rec.inputs)
+    if given is not None:
+        return list(given) if isinstance(given, (tuple, list)) else [int(given)] * n
+    axes, ids = [0] * n, {id(t): i for i, t in enumerate(rec.inputs)}
     for call in rec.calls:
-        if isinstance(call.module, RNNBase):
-            return 0 if call.module.batch_first or call.args[0].ndim == 2 else 1
-        return 0
-    return 0
+        if not isinstance(call.module, RNNBase):
+            continue
+        args = flatten(call.args)
+        time_major = not call.module.batch_first and args[0].ndim == 3
+        for j, t in enumerate(args):
+            if id(t) in ids and t.ndim == 3 and (j > 0 or time_major):
+                axes[ids[id(t)]] = 1  # states (L·D, B, H), or a time-major x (T, B, I)
+        if time_major and not any(id(t) in ids for t in args):
+            # NOTE: the first recurrent layer reads a time-major sequence made from the input
+            # (ids → Embedding → LSTM): the input is time-major too.
+            axes = [1 if x.ndim >= 2 else 0 for x in rec.inputs]
+        break
+    return axes
 
 
 def _grow(x, axis):
