@@ -61,7 +61,7 @@ class Builder:
         if arr.dtype.kind == "f" and arr.dtype != self.dtype:
             arr = arr.astype(self.dtype)
         out = self.fresh(name or f"{self.scope}.const")
-        self.inits.append(onnx().numpy_helper.from_array(np.ascontiguousarray(arr), out))
+        self.inits.append(onnx().numpy_helper.from_array(arr.copy(order="C"), out))
         if key is not None:
             self._keyed[key] = out
         return out
