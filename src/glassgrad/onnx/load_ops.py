@@ -59,7 +59,7 @@ def _decode(v):
 
 def _set(param, value) -> None:
     with no_grad():
-        param.data = np.ascontiguousarray(np.asarray(value, dtype=param.dtype))
+        param.data = np.array(value, dtype=param.dtype, order="C")
 
 
 def _float_dtype(*arrays):
