@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from .explain import cli as explain_cli
+from .onnx import cli as onnx_cli
 
 TRAIN_EPILOG = """\
 config format (TOML; every key optional, missing ones take the default's value):
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="glassgrad 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     explain_cli.add_parser(sub)
+    onnx_cli.add_parser(sub)
     train = sub.add_parser(
         "train", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="train a model from a TOML config (no config: a built-in moons example)",
@@ -118,6 +120,8 @@ def main(argv=None) -> int:
 
     if args.command == "explain":
         return explain_cli.run(args)
+    if args.command == "export":
+        return onnx_cli.run(args)
     try:
         return _train(args)
     except KeyboardInterrupt:

@@ -2,11 +2,10 @@
 3: outputs equal glassgrad's forward within 1e-5."""
 
 import pytest
+from _onnx_check import rand
 
 import glassgrad as gg
 from glassgrad import nn
-
-from _onnx_check import rand
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")

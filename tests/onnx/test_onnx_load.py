@@ -4,7 +4,7 @@ with onnx.helper (independent of glassgrad's exporter) and the glass box on impo
 import numpy as np
 import pytest
 from _onnx_check import rand
-from test_onnx_export_models import LSTMClassifier, Custom, ids, lenet, mlp
+from test_onnx_export_models import Custom, LSTMClassifier, ids, lenet, mlp
 
 import glassgrad as gg
 from glassgrad import nn

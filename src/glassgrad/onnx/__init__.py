@@ -21,7 +21,7 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
 
 
 def load(path):
-    """An ``nn.Module`` built from the ONNX model at ``path``; see ``glassgrad.onnx.loader.load``."""
+    """An ``nn.Module`` built from the ONNX model at ``path``; see ``onnx.loader.load``."""
     from .loader import load as _load
 
     return _load(path)

@@ -21,6 +21,7 @@ from ._lib import LoadError, onnx
 from .load_ops import CONVERTERS, Node, Unsupported
 from .modules import Graph
 
+
 def load(source) -> nn.Module:
     """Build a glassgrad module from an ONNX model.
 
