@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import nn
 from ._lib import LoadError, onnx
-from .load_ops import CONVERTERS, Node, Unsupported
+from .load_node import Node, Unsupported
+from .load_ops import CONVERTERS
 from .modules import Graph
 
 
