@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn
+from ._lib import onnx
 from .load_layers import (
     batch_norm,
     clip,
@@ -40,7 +41,22 @@ def _axes(n, i=1):
 
 
 def reshape(n):
-    return n.done(Op("Reshape", {"shape": [int(d) for d in n.const(1)]}), ins=n.inputs[:1])
+    allow = int(n.attrs.get("allowzero", 0))
+    if n.is_const(1):
+        shape = [int(d) for d in n.const(1)]
+        return n.done(Op("Reshape", {"shape": shape, "allowzero": allow}), ins=n.inputs[:1])
+    return n.done(Op("Reshape", {"allowzero": allow}, arity=2))  # a shape computed in the graph
+
+
+def shape(n):
+    attrs = {k: n.attrs[k] for k in ("start", "end") if k in n.attrs}
+    return n.done(Op("Shape", attrs))
+
+
+def constant_of_shape(n):
+    value = n.attrs.get("value")
+    value = np.zeros(1, np.float32) if value is None else onnx().numpy_helper.to_array(value)
+    return n.done(Op("ConstantOfShape", {"value": value.reshape(-1)}))
 
 
 def flatten(n):
@@ -145,7 +161,8 @@ CONVERTERS = {
     "Transpose": lambda n: n.done(Op("Transpose", {"perm": n.attrs.get("perm")})),
     "Concat": lambda n: n.done(Op("Concat", {"axis": n.attrs["axis"]}, _consts(n),
                                   len(n.inputs))),
-    "Slice": slice_, "Gather": gather, "Pad": pad,
+    "Shape": shape, "ConstantOfShape": constant_of_shape, "Slice": slice_, "Gather": gather,
+    "Pad": pad,
     "ReduceMean": reduce, "ReduceSum": reduce, "ReduceMax": reduce,
     "LSTM": recurrent, "GRU": recurrent, "RNN": recurrent,
     **{k: elementwise for k in ("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Exp", "Log",

@@ -52,7 +52,10 @@ class Op(nn.Module):
             perm = a.get("perm") or tuple(reversed(range(xs[0].ndim)))
             return xs[0].permute(*perm)
         if k == "Reshape":
-            return xs[0].reshape(_onnx_shape(xs[0].shape, a["shape"]))
+            target = a["shape"] if "shape" in a else [int(d) for d in _data(xs[1])]
+            if a.get("allowzero"):
+                return xs[0].reshape(tuple(target))
+            return xs[0].reshape(_onnx_shape(xs[0].shape, target))
         if k == "Flatten":
             axis = a.get("axis", 1) % max(xs[0].ndim, 1)
             return xs[0].reshape(int(np.prod(xs[0].shape[:axis])), -1)
@@ -76,6 +79,11 @@ class Op(nn.Module):
             return xs[0][tuple(index)]
         if k == "Clip":
             return F.clamp(xs[0], a.get("min"), a.get("max"))
+        if k == "Shape":  # NOTE: shapes are data here, not graph: no gradient flows through them
+            return Tensor(np.array(xs[0].shape[a.get("start", 0):a.get("end")], np.int64))
+        if k == "ConstantOfShape":
+            value = np.asarray(a.get("value", np.zeros(1, np.float32))).reshape(-1)
+            return Tensor(np.full(tuple(int(d) for d in _data(xs[0])), value[0], value.dtype))
         if k == "Pad":
             return F.pad(xs[0], a["pad"], a.get("mode", "constant"), a.get("value"))
         raise NotImplementedError(k)  # pragma: no cover - load only builds the kinds above
@@ -83,6 +91,10 @@ class Op(nn.Module):
     def extra_repr(self) -> str:
         shown = {k: v for k, v in self.attrs.items() if k not in ("slices",)}
         return f"{self.kind}" + (f", {shown}" if shown else "")
+
+
+def _data(x):
+    return np.asarray(x.data if isinstance(x, Tensor) else x).reshape(-1)
 
 
 def _axes(axes, ndim) -> set:
