@@ -164,3 +164,18 @@ def test_model_mode_is_restored():
     model.train()
     export(model, rand(2, 4), None)
     assert model.training and all(m.training for m in model.modules())
+
+
+def test_outputs_that_are_an_input_or_repeated(check_export):
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 2)
+
+        def forward(self, x):
+            y = self.lin(x)
+            return y, y, x
+
+    gg.manual_seed(5)
+    proto = check_export(Twice(), lambda B: rand(B, 3, seed=B))
+    assert [o.name for o in proto.graph.output] == ["output_0", "output_1", "output_2"]

@@ -59,6 +59,10 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
     if not MIN_OPSET <= int(opset) <= 23:
         raise ValueError(f"export: opset must lie in [{MIN_OPSET}, 23], got {opset}.")
     inputs = list(example_input) if isinstance(example_input, (tuple, list)) else [example_input]
+    devices = {p.device for p in model.parameters()} - {"cpu"}
+    if devices:
+        raise ExportError(f"export: the model lives on {sorted(devices)[0]}; export reads its "
+                          "weights on the CPU. Export a CPU copy (model.to('cpu')).")
     was_training = model.training
     model.eval()
     try:
@@ -96,6 +100,7 @@ def _export(model, inputs, opset, dynamic, batch_axis, input_names, output_names
         walk.names[id(t)] = n
         b.used.add(n)
     out_names = _names(output_names, "output", len(outputs))
+    b.used.update(out_names)
     with no_grad():
         produced = [walk.value(t) for t in outputs]
     for src, n in zip(produced, out_names):
@@ -108,13 +113,12 @@ def _export(model, inputs, opset, dynamic, batch_axis, input_names, output_names
 def _name_output(b, src: str, name: str) -> None:
     """Call the graph output ``name``: rename the value where only its node uses it, else
     (an input, an initializer, a value used twice) add an Identity node."""
-    src = b.renamed.get(src, src)
     node = next((nd for nd in b.nodes if src in nd.output), None)
-    if node is not None and not any(src in nd.input for nd in b.nodes):
+    if src not in b.renamed and node is not None and not any(src in nd.input for nd in b.nodes):
         node.output[list(node.output).index(src)] = name
         b.renamed[src] = name
     else:
-        b.nodes.append(onnx().helper.make_node("Identity", [src], [name],
+        b.nodes.append(onnx().helper.make_node("Identity", [b.renamed.get(src, src)], [name],
                                                name=b.fresh(f"{name}/Identity")))
 
 
