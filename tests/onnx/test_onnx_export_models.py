@@ -179,3 +179,22 @@ def test_outputs_that_are_an_input_or_repeated(check_export):
     gg.manual_seed(5)
     proto = check_export(Twice(), lambda B: rand(B, 3, seed=B))
     assert [o.name for o in proto.graph.output] == ["output_0", "output_1", "output_2"]
+
+
+def test_a_graph_that_would_compute_something_else_is_not_written(tmp_path):
+    """A layer given its state as a keyword argument: forward hooks cannot see it, so the
+    graph would start from zeros; the verification run catches it and nothing is written."""
+    from glassgrad.onnx import ExportError, export
+
+    class KwState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.GRU(3, 4)
+
+        def forward(self, x, h):
+            return self.rnn(x, hx=h * 3)[0]
+
+    gg.manual_seed(6)
+    with pytest.raises(ExportError, match="differs from glassgrad's forward"):
+        export(KwState(), (rand(5, 2, 3), rand(1, 2, 4)), tmp_path / "m.onnx", batch_axis=1)
+    assert not (tmp_path / "m.onnx").exists()

@@ -32,7 +32,7 @@ def _is_layer(module) -> bool:
 
 def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch: bool = True,
            batch_axis: int | None = None, input_names=None, output_names=None,
-           check: bool = True):
+           check: bool = True, verify: bool = True):
     """Write ``model`` as an ONNX file that runs in onnxruntime (or any ONNX runtime).
 
     Args:
@@ -49,6 +49,10 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
         input_names, output_names: graph input/output names (default ``input``,
             ``output``; numbered when there are several).
         check: run ``onnx.checker.check_model(full_check=True)`` on the result.
+        verify: run the exported graph on ``example_input`` (onnxruntime if installed, else
+            ``onnx.reference``) and refuse to write it unless its outputs equal glassgrad's
+            forward (within 1e-4 + 1e-3·|y|): a file that computes something else is never
+            written silently.
 
     Returns:
         the ``onnx.ModelProto`` that was written. The model is put in eval mode for the
@@ -66,12 +70,14 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
     was_training = model.training
     model.eval()
     try:
-        proto = _export(model, inputs, int(opset), dynamic_batch, batch_axis, input_names,
-                        output_names)
+        proto, rec = _export(model, inputs, int(opset), dynamic_batch, batch_axis,
+                             input_names, output_names)
     finally:
         model.train(was_training)
     if check:
         onnx().checker.check_model(proto, full_check=True)
+    if verify:
+        _verify(proto, rec)
     if path is not None:
         atomic_write_bytes(os.fspath(path), proto.SerializeToString())
     return proto
@@ -107,7 +113,36 @@ def _export(model, inputs, opset, dynamic, batch_axis, input_names, output_names
         _name_output(b, src, n)
     ins = [(n, walk.sym(t), t.dtype) for n, t in zip(in_names, a.inputs)]
     outs = [(n, walk.sym(t), t.dtype) for n, t in zip(out_names, outputs)]
-    return b.model(ins, outs, type(model).__name__)
+    return b.model(ins, outs, type(model).__name__), a
+
+
+def _run(proto, feed):
+    """The graph's outputs on ``feed``: onnxruntime where installed, else onnx.reference."""
+    try:
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(proto.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        return session.run(None, feed)
+    except Exception:  # noqa: BLE001 - not installed, or an op/dtype it lacks: the reference
+        from onnx.reference import ReferenceEvaluator
+
+        return ReferenceEvaluator(proto).run(None, feed)
+
+
+def _verify(proto, rec) -> None:
+    feed = {i.name: t.data for i, t in zip(proto.graph.input, rec.inputs)}
+    for info, got, want in zip(proto.graph.output, _run(proto, feed), flatten(rec.output)):
+        want = np.asarray(want.data)
+        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-3, atol=1e-4):
+            diff = (f"shape {got.shape} instead of {want.shape}" if got.shape != want.shape
+                    else f"max |difference| {float(np.abs(got - want).max()):.3g}")
+            raise ExportError(
+                f"export: the exported graph's output {info.name!r} differs from glassgrad's "
+                f"forward on the example input ({diff}), so nothing was written. Usually a "
+                "layer was called with a tensor as a keyword argument (hooks see positional "
+                "arguments only: pass it positionally), or the forward branches on values. "
+                "Please report it with the model if neither applies.")
 
 
 def _name_output(b, src: str, name: str) -> None:
