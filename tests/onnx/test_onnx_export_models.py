@@ -198,3 +198,43 @@ def test_a_graph_that_would_compute_something_else_is_not_written(tmp_path):
     with pytest.raises(ExportError, match="differs from glassgrad's forward"):
         export(KwState(), (rand(5, 2, 3), rand(1, 2, 4)), tmp_path / "m.onnx", batch_axis=1)
     assert not (tmp_path / "m.onnx").exists()
+
+
+class Functional(nn.Module):
+    """The functional forms (no layers around them): each op must export on its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(gg.tensor(rand(4, 2, 3, 3, seed=9) * 0.3))
+        self.b = nn.Parameter(gg.tensor(rand(4, seed=10)))
+        self.table = nn.Parameter(gg.tensor(rand(6, 5, seed=11)))
+        self.mask = rand(144, seed=12) > 0  # a constant mask: fine
+
+    def forward(self, x):
+        F = nn.functional
+        h = F.conv2d(x, self.w, self.b, stride=1, padding=1)
+        h = F.max_pool2d(F.leaky_relu(h, 0.1), 2) + F.avg_pool2d(F.elu(h, 0.5), 2)
+        h = F.pad(h, (1, 0, 0, 1), value=0.25)
+        h = F.pad(h, (1, 1, 1, 1), mode="reflect")
+        v = h.flatten(1)
+        v = F.gelu(v) - F.softplus(v, beta=2.0) + gg.maximum(v, 0.1) * gg.minimum(v, 0.2)
+        v = gg.where(self.mask, v.sin(), v.cos().abs().log()) - (-v).exp()
+        w = v[:, :5].expand(3, *v[:, :5].shape).mean(dim=0) + self.table[2]
+        return F.log_softmax(w, dim=1), v.amax(dim=1), v.double()
+
+
+def test_functional_ops_export(check_export):
+    check_export(Functional(), lambda B: rand(B, 2, 6, 6, seed=B))
+
+
+@pytest.mark.parametrize("dynamic", [True, False])
+def test_a_mask_from_the_input_values_is_refused(dynamic):
+    """``x > 0`` is computed outside the ops: the trace would bake the example's mask."""
+    from glassgrad.onnx import ExportError, export
+
+    class Masked(nn.Module):
+        def forward(self, x):
+            return gg.where(x > 0, x * 2, x)
+
+    with pytest.raises(ExportError, match="outside the ops"):
+        export(Masked(), rand(2, 5), None, dynamic_batch=dynamic)

@@ -21,6 +21,8 @@ from . import export_conv, export_layers, export_ops, export_rnn
 from ._lib import DEFAULT_OPSET, MIN_OPSET, ExportError, onnx
 from .builder import Builder, Call
 from .trace import batch_dims, flatten, record
+from .verify import check_outputs
+from .verify import grow as _grow
 
 MODULES = {**export_layers.MODULES, **export_conv.MODULES, **export_rnn.MODULES}
 OPS = {**export_ops.OPS, **export_conv.OPS}
@@ -49,10 +51,10 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
         input_names, output_names: graph input/output names (default ``input``,
             ``output``; numbered when there are several).
         check: run ``onnx.checker.check_model(full_check=True)`` on the result.
-        verify: run the exported graph on ``example_input`` (onnxruntime if installed, else
-            ``onnx.reference``) and refuse to write it unless its outputs equal glassgrad's
-            forward (within 1e-4 + 1e-3·|y|): a file that computes something else is never
-            written silently.
+        verify: run the exported graph (onnxruntime if installed, else ``onnx.reference``)
+            on the example input and on a second one (other values, one more example when
+            ``dynamic_batch``) and refuse to write it unless its outputs equal glassgrad's
+            forward (within 1e-4 + 1e-3·|y|) on both: see ``verify.check_outputs``.
 
     Returns:
         the ``onnx.ModelProto`` that was written. The model is put in eval mode for the
@@ -70,14 +72,14 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
     was_training = model.training
     model.eval()
     try:
-        proto, rec = _export(model, inputs, int(opset), dynamic_batch, batch_axis,
-                             input_names, output_names)
+        proto, rec, axes = _export(model, inputs, int(opset), dynamic_batch, batch_axis,
+                                   input_names, output_names)
+        if check:
+            onnx().checker.check_model(proto, full_check=True)
+        if verify:
+            check_outputs(proto, model, rec, axes)
     finally:
         model.train(was_training)
-    if check:
-        onnx().checker.check_model(proto, full_check=True)
-    if verify:
-        _verify(proto, rec)
     if path is not None:
         atomic_write_bytes(os.fspath(path), proto.SerializeToString())
     return proto
@@ -85,7 +87,7 @@ def export(model, example_input, path, opset: int = DEFAULT_OPSET, dynamic_batch
 
 def _export(model, inputs, opset, dynamic, batch_axis, input_names, output_names):
     a = record(model, inputs, _is_layer)
-    shapes_b = {}
+    shapes_b, axes = {}, None
     if dynamic:
         axes = _batch_axes(a, batch_axis)
         b = record(model, [_grow(x, axis) for x, axis in zip(a.inputs, axes)], _is_layer)
@@ -113,36 +115,7 @@ def _export(model, inputs, opset, dynamic, batch_axis, input_names, output_names
         _name_output(b, src, n)
     ins = [(n, walk.sym(t), t.dtype) for n, t in zip(in_names, a.inputs)]
     outs = [(n, walk.sym(t), t.dtype) for n, t in zip(out_names, outputs)]
-    return b.model(ins, outs, type(model).__name__), a
-
-
-def _run(proto, feed):
-    """The graph's outputs on ``feed``: onnxruntime where installed, else onnx.reference."""
-    try:
-        import onnxruntime as ort
-
-        session = ort.InferenceSession(proto.SerializeToString(),
-                                       providers=["CPUExecutionProvider"])
-        return session.run(None, feed)
-    except Exception:  # noqa: BLE001 - not installed, or an op/dtype it lacks: the reference
-        from onnx.reference import ReferenceEvaluator
-
-        return ReferenceEvaluator(proto).run(None, feed)
-
-
-def _verify(proto, rec) -> None:
-    feed = {i.name: t.data for i, t in zip(proto.graph.input, rec.inputs)}
-    for info, got, want in zip(proto.graph.output, _run(proto, feed), flatten(rec.output)):
-        want = np.asarray(want.data)
-        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-3, atol=1e-4):
-            diff = (f"shape {got.shape} instead of {want.shape}" if got.shape != want.shape
-                    else f"max |difference| {float(np.abs(got - want).max()):.3g}")
-            raise ExportError(
-                f"export: the exported graph's output {info.name!r} differs from glassgrad's "
-                f"forward on the example input ({diff}), so nothing was written. Usually a "
-                "layer was called with a tensor as a keyword argument (hooks see positional "
-                "arguments only: pass it positionally), or the forward branches on values. "
-                "Please report it with the model if neither applies.")
+    return b.model(ins, outs, type(model).__name__), a, axes
 
 
 def _name_output(b, src: str, name: str) -> None:
@@ -189,16 +162,6 @@ def _batch_axes(rec, given) -> list:
             axes = [1 if x.ndim >= 2 else 0 for x in rec.inputs]
         break
     return axes
-
-
-def _grow(x, axis):
-    """``x`` with one more example along ``axis`` (a copy of the first)."""
-    data = x.data
-    if data.ndim <= axis:
-        raise ExportError(f"export: the input of shape {tuple(data.shape)} has no batch axis "
-                          f"{axis}; pass batch_axis=..., or dynamic_batch=False.")
-    first = np.take(data, [0], axis=axis)
-    return np.concatenate([data, first], axis=axis)
 
 
 class _Walk:
