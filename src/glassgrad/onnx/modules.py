@@ -11,87 +11,6 @@ from .. import functional as F
 from .. import nn
 from ..tensor import Tensor
 
-_BINARY = {"Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b: a * b,
-           "Div": lambda a, b: a / b, "Pow": lambda a, b: a ** b, "MatMul": F.matmul,
-           "Max": F.maximum, "Min": F.minimum}
-_UNARY = {"Exp": F.exp, "Log": F.log, "Sqrt": F.sqrt, "Neg": lambda x: -x, "Abs": F.abs,
-          "Sin": F.sin, "Cos": F.cos, "Identity": lambda x: x}
-_REDUCE = {"ReduceMean": F.mean, "ReduceSum": F.sum, "ReduceMax": F.amax}
-
-
-class Op(nn.Module):
-    """One ONNX op: ``kind`` (Add, Transpose, Slice ...), its attributes ``attrs`` and the
-    constant operands it holds (buffers ``const0``, ``const1`` ... at their positions)."""
-
-    def __init__(self, kind: str, attrs: dict | None = None, consts: dict | None = None,
-                 arity: int = 1):
-        super().__init__()
-        self.kind, self.attrs, self.arity = kind, dict(attrs or {}), arity
-        self.positions = sorted((consts or {}).keys())
-        for i, value in (consts or {}).items():
-            self.register_buffer(f"const{i}", Tensor(np.asarray(value)))
-
-    def _operands(self, args) -> list:
-        args, out = list(args), []
-        for i in range(self.arity):
-            out.append(getattr(self, f"const{i}") if i in self.positions else args.pop(0))
-        return out
-
-    def forward(self, *args):
-        k, a = self.kind, self.attrs
-        xs = self._operands(args)
-        if k in _BINARY:
-            return _BINARY[k](*xs)
-        if k in _UNARY:
-            return _UNARY[k](xs[0])
-        if k in _REDUCE:
-            axes = a.get("axes")
-            return _REDUCE[k](xs[0], None if axes is None else tuple(axes),
-                              bool(a.get("keepdims", 1)))
-        if k == "Transpose":
-            perm = a.get("perm") or tuple(reversed(range(xs[0].ndim)))
-            return xs[0].permute(*perm)
-        if k == "Reshape":
-            target = a["shape"] if "shape" in a else [int(d) for d in _data(xs[1])]
-            if a.get("allowzero"):
-                return xs[0].reshape(tuple(target))
-            return xs[0].reshape(_onnx_shape(xs[0].shape, target))
-        if k == "Flatten":
-            axis = a.get("axis", 1) % max(xs[0].ndim, 1)
-            return xs[0].reshape(int(np.prod(xs[0].shape[:axis])), -1)
-        if k == "Squeeze":
-            return xs[0].reshape(tuple(n for d, n in enumerate(xs[0].shape)
-                                       if d not in _axes(a["axes"], xs[0].ndim)))
-        if k == "Unsqueeze":
-            x = xs[0]
-            for d in sorted(_axes(a["axes"], x.ndim + len(a["axes"]))):
-                x = x.unsqueeze(d)
-            return x
-        if k == "Concat":
-            return F.cat(xs, dim=a["axis"])
-        if k == "Slice":
-            index = [slice(None)] * xs[0].ndim
-            for start, stop, axis, step in a["slices"]:
-                index[axis] = slice(start, stop, step)
-            return xs[0][tuple(index)]
-        if k == "Gather":
-            index = [slice(None)] * a.get("axis", 0) + [a["indices"]]
-            return xs[0][tuple(index)]
-        if k == "Clip":
-            return F.clamp(xs[0], a.get("min"), a.get("max"))
-        if k == "Shape":  # NOTE: shapes are data here, not graph: no gradient flows through them
-            return Tensor(np.array(xs[0].shape[a.get("start", 0):a.get("end")], np.int64))
-        if k == "ConstantOfShape":
-            value = np.asarray(a.get("value", np.zeros(1, np.float32))).reshape(-1)
-            return Tensor(np.full(tuple(int(d) for d in _data(xs[0])), value[0], value.dtype))
-        if k == "Pad":
-            return F.pad(xs[0], a["pad"], a.get("mode", "constant"), a.get("value"))
-        raise NotImplementedError(k)  # pragma: no cover - load only builds the kinds above
-
-    def extra_repr(self) -> str:
-        shown = {k: v for k, v in self.attrs.items() if k not in ("slices",)}
-        return f"{self.kind}" + (f", {shown}" if shown else "")
-
 
 def _data(x):
     return np.asarray(x.data if isinstance(x, Tensor) else x).reshape(-1)
@@ -101,9 +20,105 @@ def _axes(axes, ndim) -> set:
     return {int(d) % ndim for d in axes}
 
 
-def _onnx_shape(shape, target) -> tuple:
-    """ONNX Reshape's target: 0 copies the input's dim, -1 is inferred."""
-    return tuple(shape[i] if d == 0 else int(d) for i, d in enumerate(target))
+def _reduce(fn):
+    def run(xs, a):
+        axes = a.get("axes")
+        return fn(xs[0], None if axes is None else tuple(axes), bool(a.get("keepdims", 1)))
+    return run
+
+
+def _reshape(xs, a):
+    """ONNX's Reshape: 0 copies the input's dim (unless allowzero), -1 is inferred."""
+    x = xs[0]
+    target = a["shape"] if "shape" in a else [int(d) for d in _data(xs[1])]
+    if not a.get("allowzero"):
+        target = [x.shape[i] if d == 0 else int(d) for i, d in enumerate(target)]
+    return x.reshape(tuple(target))
+
+
+def _flatten(xs, a):
+    axis = a.get("axis", 1) % max(xs[0].ndim, 1)
+    return xs[0].reshape(int(np.prod(xs[0].shape[:axis])), -1)
+
+
+def _squeeze(xs, a):
+    drop = _axes(a["axes"], xs[0].ndim)
+    return xs[0].reshape(tuple(n for d, n in enumerate(xs[0].shape) if d not in drop))
+
+
+def _unsqueeze(xs, a):
+    x = xs[0]
+    for d in sorted(_axes(a["axes"], x.ndim + len(a["axes"]))):
+        x = x.unsqueeze(d)
+    return x
+
+
+def _slice(xs, a):
+    index = [slice(None)] * xs[0].ndim
+    for start, stop, axis, step in a["slices"]:
+        index[axis] = slice(start, stop, step)
+    return xs[0][tuple(index)]
+
+
+def _gather(xs, a):
+    return xs[0][tuple([slice(None)] * a.get("axis", 0) + [a["indices"]])]
+
+
+def _shape(xs, a):
+    # NOTE: a shape is data here, not graph: no gradient flows through it (none exists)
+    return Tensor(np.array(xs[0].shape[a.get("start", 0):a.get("end")], np.int64))
+
+
+def _constant_of_shape(xs, a):
+    value = np.asarray(a.get("value", np.zeros(1, np.float32))).reshape(-1)
+    return Tensor(np.full(tuple(int(d) for d in _data(xs[0])), value[0], value.dtype))
+
+
+# ONNX op → its computation on glassgrad Tensors: fn(operands, attributes)
+KINDS = {
+    "Add": lambda xs, a: xs[0] + xs[1], "Sub": lambda xs, a: xs[0] - xs[1],
+    "Mul": lambda xs, a: xs[0] * xs[1], "Div": lambda xs, a: xs[0] / xs[1],
+    "Pow": lambda xs, a: xs[0] ** xs[1], "MatMul": lambda xs, a: F.matmul(*xs),
+    "Max": lambda xs, a: F.maximum(*xs), "Min": lambda xs, a: F.minimum(*xs),
+    "Exp": lambda xs, a: F.exp(xs[0]), "Log": lambda xs, a: F.log(xs[0]),
+    "Sqrt": lambda xs, a: F.sqrt(xs[0]), "Neg": lambda xs, a: -xs[0],
+    "Abs": lambda xs, a: F.abs(xs[0]), "Sin": lambda xs, a: F.sin(xs[0]),
+    "Cos": lambda xs, a: F.cos(xs[0]),
+    "ReduceMean": _reduce(F.mean), "ReduceSum": _reduce(F.sum), "ReduceMax": _reduce(F.amax),
+    "Transpose": lambda xs, a: xs[0].permute(*(a.get("perm")
+                                               or tuple(reversed(range(xs[0].ndim))))),
+    "Reshape": _reshape, "Flatten": _flatten, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze,
+    "Concat": lambda xs, a: F.cat(xs, dim=a["axis"]), "Slice": _slice, "Gather": _gather,
+    "Clip": lambda xs, a: F.clamp(xs[0], a.get("min"), a.get("max")),
+    "Pad": lambda xs, a: F.pad(xs[0], a["pad"], a.get("mode", "constant"), a.get("value")),
+    "Shape": _shape, "ConstantOfShape": _constant_of_shape,
+}
+
+
+class Op(nn.Module):
+    """One ONNX op with no glassgrad layer of its own: ``kind`` (a key of ``KINDS``: Add,
+    Transpose, Slice ...), its attributes ``attrs`` and the constant operands it holds
+    (buffers ``const0``, ``const1`` ... at their positions among ``arity`` operands)."""
+
+    def __init__(self, kind: str, attrs: dict | None = None, consts: dict | None = None,
+                 arity: int = 1):
+        super().__init__()
+        if kind not in KINDS:
+            raise ValueError(f"Op: unknown kind {kind!r}; known: {', '.join(sorted(KINDS))}.")
+        self.kind, self.attrs, self.arity = kind, dict(attrs or {}), arity
+        self.positions = sorted((consts or {}).keys())
+        for i, value in (consts or {}).items():
+            self.register_buffer(f"const{i}", Tensor(np.asarray(value)))
+
+    def forward(self, *args):
+        args, operands = list(args), []
+        for i in range(self.arity):
+            operands.append(getattr(self, f"const{i}") if i in self.positions else args.pop(0))
+        return KINDS[self.kind](operands, self.attrs)
+
+    def extra_repr(self) -> str:
+        shown = {k: v for k, v in self.attrs.items() if k != "slices"}
+        return self.kind + (f", {shown}" if shown else "")
 
 
 class Recurrent(nn.Module):
