@@ -220,7 +220,9 @@ class Functional(nn.Module):
         v = F.gelu(v) - F.softplus(v, beta=2.0) + gg.maximum(v, 0.1) * gg.minimum(v, 0.2)
         v = gg.where(self.mask, v.sin(), v.cos().abs().log()) - (-v).exp()
         w = v[:, :5].expand(3, *v[:, :5].shape).mean(dim=0) + self.table[2]
-        return F.log_softmax(w, dim=1), v.amax(dim=1), v.double()
+        u = v[:, :6]
+        return (F.log_softmax(w, dim=1), v.amax(dim=1), v.double(), u.cumsum(dim=1),
+                u.prod(dim=1, keepdim=True), u // 0.3, u % -0.7)
 
 
 def test_functional_ops_export(check_export):

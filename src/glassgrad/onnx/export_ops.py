@@ -192,6 +192,31 @@ def cast(b, call):
     return b.node("Cast", [call.inputs[0]], to=_onnx_type(np.dtype(call.params["dtype"])))
 
 
+def cumsum(b, call):
+    return b.node("CumSum", [call.inputs[0], b.ints(int(call.params.get("axis", 0)))])
+
+
+def _floor_div(b, call):
+    """floor(a / b) for floats (ONNX's Div truncates integers toward zero: not the same)."""
+    like = float_dtype(call)
+    if like is None:
+        raise ExportError(f"{call.what}: integer {call.op} has no exact ONNX form (ONNX's Div "
+                          "truncates toward zero); compute it in floats.")
+    a, d = operand(b, call, 0, like), operand(b, call, 1, like)
+    return a, d, b.node("Floor", [b.node("Div", [a, d])])
+
+
+def floor_divide(b, call):
+    return _floor_div(b, call)[2]
+
+
+def remainder(b, call):
+    # a − b·floor(a / b): the sign of b, as glassgrad's and Python's % (ONNX's Mod with
+    # fmod=0 is for integers only)
+    a, d, q = _floor_div(b, call)
+    return b.node("Sub", [a, b.node("Mul", [d, q])])
+
+
 def sequence(mode):
     """RNNSequence / LSTMSequence / GRUSequence (RNN cells, custom loops): one ONNX recurrent
     node, its outputs packed as glassgrad's op packs them: [outputs, h_n(, c_n)] along time."""
@@ -243,6 +268,8 @@ def _ops():
         "LinearReLU": _fused("Relu"), "Reshape": reshape_op, "Permute": permute,
         "Expand": expand, "GetItem": getitem, "Cat": cat, "Sum": _reduction("ReduceSum"),
         "Mean": _reduction("ReduceMean"), "Max": _reduction("ReduceMax"),
+        "Prod": _reduction("ReduceProd"), "CumSum": cumsum, "FloorDivide": floor_divide,
+        "Remainder": remainder,
         "LogSoftmax": log_softmax, "Pad": pad, "PadModes": pad,
         "GELU": _as_layer(L.gelu, nn.GELU, approximate=("approximate", "none")),
         "Softplus": _as_layer(L.softplus, nn.Softplus, beta=("beta", 1.0),

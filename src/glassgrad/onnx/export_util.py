@@ -20,8 +20,8 @@ def reshape(b, call, x: str, out_shape) -> str:
 
 
 def reduce(b, op: str, x: str, axes, keepdims: bool) -> str:
-    """``ReduceMean``/``ReduceSum``/``ReduceMax`` over ``axes`` (None: all): axes are an input
-    from opset 18 (13 for ReduceSum), an attribute before."""
+    """``ReduceMean``/``ReduceSum``/``ReduceMax``/``ReduceProd`` over ``axes`` (None: all): axes
+    are an input from opset 18 (13 for ReduceSum), an attribute before."""
     keep = int(bool(keepdims))
     if axes is None:
         return b.node(op, [x], keepdims=keep)
