@@ -18,6 +18,7 @@ import os
 import sys
 
 from .explain import cli as explain_cli
+from .onnx import cli as onnx_cli
 
 TRAIN_EPILOG = """\
 config format (TOML; every key optional, missing ones take the default's value):
@@ -153,6 +154,7 @@ def run_train(args) -> int:
 SUBCOMMANDS = [
     ("train", add_train_parser, run_train),
     ("explain", explain_cli.add_parser, explain_cli.run),
+    ("export", onnx_cli.add_parser, onnx_cli.run),
 ]
 
 
