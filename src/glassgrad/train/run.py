@@ -67,6 +67,56 @@ def _targets(y, classification: bool):
     return y.reshape(len(y), -1)
 
 
+def prepare_data(config: dict, scale: bool = True):
+    """``(loss, classification, parts)`` of a checked config: the loss module (metric names
+    checked too), whether the task is classification, and the ``train``/``val``/``test`` parts
+    (``name -> (X, y)``). ``scale=False`` leaves the parts unscaled, for callers that regroup
+    them and then scale with ``build.scale_parts`` (k-fold, retraining on train + val)."""
+    from .. import manual_seed
+    from .compile import is_class_index_loss, resolve_loss
+    from .metrics import get_metric
+
+    seed, tcfg = config["seed"], config["train"]
+    manual_seed(seed)
+    try:
+        loss = resolve_loss(tcfg["loss"])
+        for m in tcfg.get("metrics", []):
+            get_metric(m)
+    except ValueError as exc:
+        raise ConfigError(f"train: {exc}") from None
+    classification = is_class_index_loss(loss) or "bce" in type(loss).__name__.lower() or \
+        any(m in ("accuracy", "acc") for m in tcfg.get("metrics", []))
+    X, y = load_data(config["data"], seed)
+    data_cfg = config["data"] if scale else {**config["data"], "scale": "none"}
+    parts = split_data(X, _targets(y, classification and is_class_index_loss(loss)),
+                       data_cfg, seed, classification)
+    if not is_class_index_loss(loss):
+        parts = {k: (x, _targets(t, False)) for k, (x, t) in parts.items()}
+    return loss, classification, parts
+
+
+def build_run(config: dict, parts: dict, loss):
+    """``(model, optimizer, callbacks)`` of ``config`` for the data ``parts``; the model is
+    initialized from ``manual_seed(config["seed"])``, so equal configs give equal weights."""
+    from .. import manual_seed
+    from .compile import is_class_index_loss
+
+    tcfg = config["train"]
+    X = parts["train"][0]
+    manual_seed(config["seed"])
+    model, n_out = build_model(config["model"]["layers"], int(np.prod(X.shape[1:])))
+    if is_class_index_loss(loss) and n_out is not None:
+        n_classes = max(int(np.max(t)) for _, t in parts.values()) + 1
+        if n_out < n_classes:
+            raise ConfigError(f"the last Linear has out = {n_out} but the data has {n_classes} "
+                              f"classes; set it to {n_classes} for {type(loss).__name__}.")
+    optimizer = build_optimizer(config["optimizer"], model)
+    batches = math.ceil(len(X) / tcfg["batch_size"])  # per epoch
+    callbacks = build_callbacks(config["callbacks"], optimizer, "val" in parts,
+                                epochs=tcfg["epochs"], steps_per_epoch=batches)
+    return model, optimizer, callbacks
+
+
 def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
                report=None) -> dict:
     """Train as ``config`` says and fill ``out_dir``; returns the summary dict.
@@ -77,39 +127,15 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
     Raises ConfigError for bad config values; KeyboardInterrupt is re-raised after the folder
     was made consistent (history, weights of the finished epochs, ``INTERRUPTED``).
     """
-    from .. import manual_seed
     from .callbacks import CSVLogger
     from .checkpoint import ModelCheckpoint, save_weights
-    from .compile import is_class_index_loss, is_logits_loss, resolve_loss
+    from .compile import is_logits_loss
     from .fit import evaluate, fit
-    from .metrics import get_metric
 
-    seed = config["seed"]
-    manual_seed(seed)
-    tcfg = config["train"]
-    try:
-        loss = resolve_loss(tcfg["loss"])
-        for m in tcfg.get("metrics", []):
-            get_metric(m)
-    except ValueError as exc:
-        raise ConfigError(f"train: {exc}") from None
-    classification = is_class_index_loss(loss) or "bce" in type(loss).__name__.lower() or \
-        any(m in ("accuracy", "acc") for m in tcfg.get("metrics", []))
-    X, y = load_data(config["data"], seed)
-    parts = split_data(X, _targets(y, classification and is_class_index_loss(loss)),
-                       config["data"], seed, classification)
-    if not is_class_index_loss(loss):
-        parts = {k: (x, _targets(t, False)) for k, (x, t) in parts.items()}
-    n_features = int(np.prod(X.shape[1:]))
-    model, n_out = build_model(config["model"]["layers"], n_features)
-    if is_class_index_loss(loss) and n_out is not None and n_out <= int(y.max()):
-        raise ConfigError(f"the last Linear has out = {n_out} but the data has {int(y.max()) + 1} "
-                          f"classes; set it to {int(y.max()) + 1} for {type(loss).__name__}.")
-    optimizer = build_optimizer(config["optimizer"], model)
+    seed, tcfg = config["seed"], config["train"]
+    loss, classification, parts = prepare_data(config)
+    model, optimizer, callbacks = build_run(config, parts, loss)
     has_val = "val" in parts
-    batches = math.ceil(len(parts["train"][0]) / tcfg["batch_size"])  # per epoch
-    callbacks = build_callbacks(config["callbacks"], optimizer, has_val,
-                                epochs=tcfg["epochs"], steps_per_epoch=batches)
 
     with open(os.path.join(out_dir, "config.toml"), "w") as f:
         f.write(dump_toml(config))
