@@ -3,6 +3,7 @@
     glassgrad train                      # the built-in default run (moons, 2-16-16-1 MLP)
     glassgrad train run.toml --out runs/first
     glassgrad train --print-default-config > run.toml   # a commented config to edit
+    glassgrad tune search.toml --workers 2               # hyperparameter search (Optuna)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import sys
 
 from .explain import cli as explain_cli
+from .tune import cli as tune_cli
 
 TRAIN_EPILOG = """\
 config format (TOML; every key optional, missing ones take the default's value):
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="glassgrad 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     explain_cli.add_parser(sub)
+    tune_cli.add_parser(sub)
     train = sub.add_parser(
         "train", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="train a model from a TOML config (no config: a built-in moons example)",
@@ -118,6 +121,8 @@ def main(argv=None) -> int:
 
     if args.command == "explain":
         return explain_cli.run(args)
+    if args.command == "tune":
+        return tune_cli.run(args)
     try:
         return _train(args)
     except KeyboardInterrupt:

@@ -71,7 +71,8 @@ patience = 20               # other keys: min_delta, mode, baseline, start_from_
 DATA_KINDS = {"moons": "make_moons", "circles": "make_circles", "blobs": "make_blobs",
               "spirals": "make_spirals", "xor": "make_xor", "csv": None, "mnist": None}
 SCALES = ("none", "standard", "minmax")
-TOP_KEYS = {"name", "seed", "data", "model", "train", "optimizer", "callbacks"}
+# [tune] belongs to `glassgrad tune` (glassgrad.tune checks it); `glassgrad train` ignores it
+TOP_KEYS = {"name", "seed", "data", "model", "train", "optimizer", "callbacks", "tune"}
 DATA_COMMON = {"kind", "test_size", "validation_split", "scale"}
 DATA_KEYS = {"csv": {"path", "target", "delimiter", "header"},
              "mnist": {"path", "variant", "limit"}}
@@ -156,6 +157,8 @@ def check_config(config: dict) -> None:
         if not isinstance(config.get(section), dict):
             raise ConfigError(f"config key {section!r} must be a table ([{section}]), got "
                               f"{type(config.get(section)).__name__}.")
+    if not isinstance(config.get("tune", {}), dict):
+        raise ConfigError("config key 'tune' must be a table ([tune]), see glassgrad tune --help.")
     _int(config, None, "seed", 0)
     if not isinstance(config["name"], str):
         _err("name", config["name"], "it must be a string")
