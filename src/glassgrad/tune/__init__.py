@@ -49,6 +49,5 @@ from .config_search import NoCompletedTrial, SearchResult, read_config, search  
 from .model_search import search_model  # noqa: E402
 from .space import apply, parse_tune  # noqa: E402
 
-
 __all__ = ["search", "search_model", "SearchResult", "PruningCallback", "require_optuna",
            "parse_tune", "apply", "read_config", "MissingDependencyError", "NoCompletedTrial"]

@@ -52,9 +52,10 @@ def train_and_score(model, loss, optimizer, parts: dict, metric: str, *, epochs:
     callbacks = [*callbacks, TerminateOnNaN()]
     if trial is not None:
         callbacks.append(PruningCallback(trial, monitor=metric))
-    history = fit(model, loss, optimizer, parts["train"], parts.get("val"), epochs=epochs,
-                  batch_size=batch_size, metrics=list(metrics), callbacks=callbacks,
-                  stop_when=stop_when, verbose=0, seed=seed)
+    with np.errstate(over="ignore", invalid="ignore"):  # NOTE: divergence fails the trial
+        history = fit(model, loss, optimizer, parts["train"], parts.get("val"), epochs=epochs,
+                      batch_size=batch_size, metrics=list(metrics), callbacks=callbacks,
+                      stop_when=stop_when, verbose=0, seed=seed)
     for key in ("loss", "val_loss", metric):
         bad = _first_bad(history.history.get(key, []))
         if bad is not None:

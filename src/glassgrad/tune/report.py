@@ -17,7 +17,7 @@ def _state(t) -> tuple[str, str]:
     if name == "fail":
         return "failed", t.user_attrs.get("fail_reason", "")
     if name == "pruned":
-        return "pruned", t.user_attrs.get("prune_reason", "pruned by the pruner")
+        return "pruned", t.user_attrs.get("prune_reason", "by the pruner").removeprefix("pruned ")
     return name, ""
 
 
@@ -144,7 +144,7 @@ class Progress:
             value = f"{self.spec.metric} {t.value:.4f}" if t.value is not None else ""
             secs = f"{t.duration.total_seconds():.1f}s" if t.duration else ""
             best_s = f"(best #{best.number} {best.value:.4f})" if best is not None else ""
-            why = f": {reason}" if reason else ""
+            why = (f" {reason}" if state == "pruned" else f": {reason}") if reason else ""
             self.echo(f"trial {t.number:>3} {state}{why}  {value}  {best_s}  {shown}  {secs}"
                       .replace("    ", "  ").rstrip())
             if not (state == "failed" and t.user_attrs.get("interrupted")):

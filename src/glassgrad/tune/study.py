@@ -145,7 +145,8 @@ def make_sampler(spec, seed: int, number: int):
 def make_pruner(spec, epochs: int):
     optuna = require_optuna()
     if spec.pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+        # NOTE: the first two epochs are too noisy to judge a trial on
+        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
     if spec.pruner == "hyperband":
         top = spec.cv if spec.cv > 1 else epochs
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(top, 1))
