@@ -165,11 +165,11 @@ def search(config, out: str | None = None, trials: int | None = None, workers: i
     validate(config, spec)
     optuna = require_optuna()
     out_dir = out or os.path.join("runs", f"{name}-tune")
-    os.makedirs(out_dir, exist_ok=True)
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
         study, lock, where = _open(config, spec, name, out_dir, storage)
+        os.makedirs(out_dir, exist_ok=True)
         progress = Progress(spec.trials, spec)
         done = progress.skip_finished(study)
         echo(f"glassgrad tune: study {name!r} ({where}), {spec.sampler} sampler, "

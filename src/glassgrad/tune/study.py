@@ -103,6 +103,12 @@ class _NoLock:
         pass
 
 
+def _engine(url: str, kwargs: dict):
+    import sqlalchemy
+
+    return sqlalchemy.create_engine(url, **kwargs)
+
+
 def open_storage(url: str | None, out_dir: str):
     """``(storage, lock, description)`` for ``--storage url`` (None: the journal in out_dir)."""
     optuna = require_optuna()
@@ -119,7 +125,18 @@ def open_storage(url: str | None, out_dir: str):
     if real.startswith("postgresql"):
         kwargs["connect_args"] = {"connect_timeout": 10}
     try:
-        storage = RDBStorage(real, engine_kwargs=kwargs)
+        if real.startswith("postgresql"):
+            # NOTE: workers starting at once on a new database would race to create Optuna's
+            # tables (a UniqueViolation); one lock makes the first create them, the rest wait
+            init = _AdvisoryLock(_engine(real, kwargs), "glassgrad-tune-init")
+            init.acquire()
+            try:
+                storage = RDBStorage(real, engine_kwargs=kwargs)
+            finally:
+                init.release()
+                init.engine.dispose()
+        else:
+            storage = RDBStorage(real, engine_kwargs=kwargs)
     except ImportError as exc:
         raise ConfigError(f"--storage {_mask(url)}: a database driver is missing ({exc}); for "
                           "PostgreSQL: pip install 'psycopg[binary]'.") from None
