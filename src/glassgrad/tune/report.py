@@ -141,7 +141,7 @@ class Progress:
             self.seen.add(t.number)
             state, reason = _state(t)
             shown = "  ".join(f"{k}={_fmt(v)}" for k, v in t.params.items())
-            value = f"{self.spec.metric} {t.value:.4f}" if t.value is not None else ""
+            value = f"{self.spec.metric} {t.value:.4f}" if state == "complete" else ""
             secs = f"{t.duration.total_seconds():.1f}s" if t.duration else ""
             best_s = f"(best #{best.number} {best.value:.4f})" if best is not None else ""
             why = (f" {reason}" if state == "pruned" else f": {reason}") if reason else ""
