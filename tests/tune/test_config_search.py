@@ -151,21 +151,22 @@ def test_all_trials_failing_exits_1_with_the_reason(tmp_path, capsys):
 
 
 def test_ctrl_c_leaves_the_study_resumable(tmp_path):
-    # ~2 s per trial (500 epochs, no early stopping), so the signal lands inside trial 0
-    slow = BASE.replace("epochs = 8", "epochs = 500") + "[callbacks]\n"
+    # ~1 s per trial (300 epochs, no early stopping), so the signal lands inside trial 0
+    slow = BASE.replace("epochs = 8", "epochs = 300") + "[callbacks]\n"
     path = write_config(tmp_path, TPE, base=slow)
     out = tmp_path / "cc"
     env = {**os.environ, "PYTHONPATH": SRC, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "glassgrad", "tune", str(path), "--out",
                              str(out), "--no-plots", "--no-retrain"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "study.journal").exists():
-        time.sleep(0.1)
-    time.sleep(0.8)
+    journal, deadline = out / "study.journal", time.time() + 120
+    # the first trial has started once its worker attribute is in the journal
+    while time.time() < deadline and not (journal.exists() and '"worker"' in journal.read_text()):
+        time.sleep(0.05)
+    time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 130, stdout + stderr
     assert "run the same command to resume" in stderr and "Traceback" not in stderr
     rows = _rows(out)
     interrupted = [r for r in rows if "interrupted" in r["reason"]]

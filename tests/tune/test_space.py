@@ -143,3 +143,11 @@ def test_cli_refuses_trials_zero_and_a_fixed_in_after_a_searched_width(tmp_path,
     err = capsys.readouterr().err
     assert "tune.space['model.layers[0].out'] = 4" in err
     assert "model.layers[2].in = 8 but the previous Linear gives 4" in err
+
+
+def test_without_optuna_the_command_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "optuna", None)  # import optuna fails
+    path = write_config(tmp_path, GOOD)
+    assert cli.main(["tune", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'glassgrad[tune]'" in err and len(err.strip().splitlines()) == 1

@@ -241,7 +241,10 @@ def _summary(study, trials, config, spec, name, where, best, out_dir, retrain) -
     _, _, parts = prepare_data({k: v for k, v in config.items() if k != "tune"})
     n = {k: len(v[0]) for k, v in parts.items()}
     data = config["data"]
-    if spec.cv > 1:
+    if not spec.metric.startswith("val_"):
+        selection = (f"score {spec.metric} on the data each trial TRAINED on (not validation "
+                     "data, so the choice favours settings that overfit)")
+    elif spec.cv > 1:
         selection = (f"{spec.cv}-fold cross-validation over the training + validation parts "
                      f"({n.get('train', 0) + n.get('val', 0)} samples); score = mean "
                      f"{spec.metric} over the folds")

@@ -74,9 +74,6 @@ def write_plots(out_dir: str, study, spec, echo=print) -> list[str]:
     intermediate values were reported, their curves; via ``optuna.visualization.matplotlib``.
     Returns the file names written."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg") if "matplotlib.pyplot" not in sys.modules else None
         import matplotlib.pyplot as plt
     except ImportError:
         echo("plots skipped: matplotlib is not installed (pip install 'glassgrad[viz]').")

@@ -8,8 +8,9 @@ SQLAlchemy URL Optuna accepts (``postgresql://user@host/db`` for workers on seve
 Exact totals: a worker starts a trial only while fewer than ``total`` trials are counted
 (complete, pruned, running, or failed other than by an interruption). The count and the trial's
 creation happen under one lock (a file lock next to a journal, a PostgreSQL advisory lock for a
-database), so K workers never overshoot. Each trial's random or TPE sampler is seeded from the
-config seed and the trial number, so a resumed study never replays the draws of the first run.
+PostgreSQL database), so K workers never overshoot; other databases get no lock (K workers may
+then run up to K - 1 trials more than the total). Each trial's random or TPE sampler is seeded
+from the config seed and the trial number, so a resumed study never replays the first draws.
 
 Interruptions: a trial stopped by Ctrl-C (or whose worker process died, found by its pid on
 this host) is recorded FAILED with ``interrupted`` and re-queued with the same parameters, so the
@@ -24,14 +25,9 @@ import socket
 import zlib
 
 from ..train.config import ConfigError
+from . import require_optuna
 
 HOST = socket.gethostname()
-
-
-def require_optuna():
-    from . import require_optuna as _req
-
-    return _req()
 
 
 def _mask(url: str) -> str:
@@ -55,21 +51,33 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 class _FileLock:
-    """An exclusive ``fcntl`` lock on a file (processes on one machine)."""
+    """An exclusive ``fcntl.flock`` on a file (processes on one machine, or NFSv4).
+
+    Also the journal's own lock: Optuna's default symlink lock turns a Ctrl-C that arrives
+    while it releases into a FileNotFoundError (and can leave the lock behind); a flock is
+    dropped by closing its descriptor, so an interrupted release or a killed process cannot
+    leave it held."""
 
     def __init__(self, path: str):
         self.path, self.fd = path, None
 
-    def acquire(self):
+    def acquire(self) -> bool:
         import fcntl
 
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def release(self):
-        if self.fd is not None:
-            os.close(self.fd)  # closing drops the flock
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self.fd = fd
+        except BaseException:
             self.fd = None
+            os.close(fd)
+            raise
+        return True
+
+    def release(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)  # closing drops the flock
 
 
 class _AdvisoryLock:
@@ -111,15 +119,16 @@ def _engine(url: str, kwargs: dict):
 
 def open_storage(url: str | None, out_dir: str):
     """``(storage, lock, description)`` for ``--storage url`` (None: the journal in out_dir)."""
-    optuna = require_optuna()
+    require_optuna()
     from optuna.storages import JournalStorage, RDBStorage
     from optuna.storages.journal import JournalFileBackend
 
     if url is None or url.startswith("journal:"):
         path = os.path.join(out_dir, "study.journal") if url is None else url[len("journal:"):]
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        storage = JournalStorage(JournalFileBackend(path))
-        return storage, _FileLock(path + ".glassgrad-lock"), f"journal file {path}"
+        backend = JournalFileBackend(path, lock_obj=_FileLock(path + ".lock"))
+        return (JournalStorage(backend), _FileLock(path + ".trials.lock"),
+                f"journal file {path}")
     real = _sqlalchemy_url(url)
     kwargs = {"pool_pre_ping": True}
     if real.startswith("postgresql"):
@@ -145,7 +154,6 @@ def open_storage(url: str | None, out_dir: str):
         raise ConfigError(f"cannot open --storage {_mask(url)}: {first}") from None
     lock = (_AdvisoryLock(storage.engine, "glassgrad-tune")
             if real.startswith("postgresql") else _NoLock())
-    del optuna
     return storage, lock, f"database {_mask(url)}"
 
 
