@@ -30,10 +30,11 @@ def test_two_workers_on_two_commands_share_one_postgresql_study(tmp_path, postgr
     base = BASE.replace("epochs = 8", "epochs = 150") + "[callbacks]\n"  # ~0.6 s per trial
     path = write_config(tmp_path, SPACE, name="shared", base=base)
     env = {**os.environ, "PYTHONPATH": SRC, "MPLBACKEND": "Agg"}
-    procs = [subprocess.Popen([sys.executable, "-m", "glassgrad", "tune", str(path), "--storage",
-                               postgres_url, "--out", str(tmp_path / f"machine{i}"),
-                               "--no-plots"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    command = [sys.executable, "-m", "glassgrad", "tune", str(path), "--storage", postgres_url,
+               "--no-plots", "--no-retrain"]
+    procs = [subprocess.Popen([*command, "--out", str(tmp_path / f"machine{i}")], cwd=tmp_path,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(2)]
     outs = [p.communicate(timeout=240) for p in procs]
     for p, (_, err) in zip(procs, outs):
         assert p.returncode == 0, err
