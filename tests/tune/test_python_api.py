@@ -103,12 +103,15 @@ def test_search_from_a_config_dict(tmp_path):
               "model": {"layers": [{"type": "Linear", "out": 4}, {"type": "Tanh"},
                                    {"type": "Linear", "out": 1}, {"type": "Sigmoid"}]},
               "train": {"epochs": 3, "verbose": 0},
-              "tune": {"sampler": "random", "trials": 2, "metric": "val_accuracy",
+              "tune": {"sampler": "random", "trials": 3, "metric": "val_accuracy",
+                       "pruner": "hyperband",
                        "space": {"optimizer.lr": {"low": 0.01, "high": 0.1, "log": True}}}}
     result = tune.search(config, out=str(tmp_path / "o"), plots=False, echo=lambda *a: None)
     assert result.summary["direction"] == "maximize" and result.summary["metric"] == \
         "val_accuracy"
-    assert len(result.study.trials) == 2
+    assert len(result.study.trials) == 3
+    assert type(result.study.pruner).__name__ == "HyperbandPruner"
+    assert {t.state.name for t in result.study.trials} <= {"COMPLETE", "PRUNED"}
     assert result.best_config["optimizer"]["lr"] == result.best_params["optimizer.lr"]
     assert "test" in result.summary["final"]
 

@@ -136,6 +136,8 @@ def test_cli_refuses_trials_zero_and_a_fixed_in_after_a_searched_width(tmp_path,
     path = write_config(tmp_path, GOOD)
     assert cli.main(["tune", str(path), "--trials", "0", "--out", str(tmp_path / "o")]) == 2
     assert "--trials = 0 must be an integer >= 1" in capsys.readouterr().err
+    assert cli.main(["tune", str(path), "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--workers = 0 must be an integer >= 1" in capsys.readouterr().err
     base = BASE.replace('{type = "Linear", out = 1}', '{type = "Linear", in = 8, out = 1}')
     path = write_config(tmp_path, '[tune]\nsampler = "grid"\n[tune.space]\n'
                         '"model.layers[0].out" = { choices = [4, 8] }\n', base=base)
