@@ -127,7 +127,7 @@ def _run_workers(k, args, study, progress) -> None:
     failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
     if failed:
         raise WorkerFailed(f"{len(failed)} of {k} worker processes failed (exit codes "
-                             f"{failed}); their errors are printed above.")
+                           f"{failed}); their errors are printed above.")
 
 
 def search(config, out: str | None = None, trials: int | None = None, workers: int = 1,
@@ -170,7 +170,7 @@ def search(config, out: str | None = None, trials: int | None = None, workers: i
     try:
         study, lock, where = _open(config, spec, name, out_dir, storage)
         os.makedirs(out_dir, exist_ok=True)
-        progress = Progress(spec.trials, spec)
+        progress = Progress(spec.trials, spec, echo=None if echo is print else echo)
         done = progress.skip_finished(study)
         echo(f"glassgrad tune: study {name!r} ({where}), {spec.sampler} sampler, "
              f"{spec.direction} {spec.metric}: {done} of {spec.trials} trials done"

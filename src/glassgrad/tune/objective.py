@@ -131,14 +131,15 @@ def final_config(config: dict, epochs: int):
     cfg = copy.deepcopy(config)
     notes = []
     cfg["train"]["epochs"] = int(epochs)
-    for name in list(cfg["callbacks"]):
-        table = cfg["callbacks"][name]
-        monitor = str(table.get("monitor", "val_loss"))
-        if name == "early_stopping" or (name == "reduce_lr_on_plateau" and
-                                        monitor.startswith("val_")):
-            del cfg["callbacks"][name]
-            notes.append(f"callbacks.{name} dropped (it monitors {monitor}; there is no "
-                         "validation data when retraining)")
+    if cfg["callbacks"].pop("early_stopping", None) is not None:
+        notes.append(f"callbacks.early_stopping dropped: the retraining runs the {epochs} "
+                     "epoch(s) the best trial used")
+    plateau = cfg["callbacks"].get("reduce_lr_on_plateau")
+    if plateau is not None and str(plateau.get("monitor", "val_loss")).startswith("val_"):
+        del cfg["callbacks"]["reduce_lr_on_plateau"]
+        notes.append("callbacks.reduce_lr_on_plateau dropped: it monitors "
+                     f"{plateau.get('monitor', 'val_loss')} and the retraining has no "
+                     "validation data")
     if "val_" in str(cfg["train"].get("stop_when") or ""):
         notes.append(f"train.stop_when = {cfg['train']['stop_when']!r} dropped (validation)")
         cfg["train"]["stop_when"] = ""

@@ -226,7 +226,7 @@ def _metric_name(metric: str, config: dict, cv: int) -> str:
         except ValueError:
             canonical = None
     has_val = config["data"].get("validation_split", 0) > 0 or cv > 1
-    allowed = [m for m in logged] + ([f"val_{m}" for m in logged] if has_val else [])
+    allowed = logged + ([f"val_{m}" for m in logged] if has_val else [])
     name = None if canonical is None else (f"val_{canonical}" if val else canonical)
     if name not in allowed:
         raise ConfigError(f"tune.metric = {metric!r} is never logged by this config; choose one "
