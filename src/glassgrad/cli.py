@@ -49,14 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glassgrad", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="glassgrad: a glass-box deep-learning framework. 'train' trains models "
-                    "from TOML configs; 'explain' shows backprop tables, computation graphs "
-                    "and the health of a finished run.",
+                    "from TOML configs; 'tune' searches their hyperparameters; 'explain' shows "
+                    "backprop tables, computation graphs and the health of a finished run.",
         epilog="Run 'glassgrad train --help' for the config format and 'glassgrad explain "
                "--help' for the glass-box tools.")
     parser.add_argument("--version", action="version", version="glassgrad 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     explain_cli.add_parser(sub)
-    tune_cli.add_parser(sub)
     train = sub.add_parser(
         "train", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="train a model from a TOML config (no config: a built-in moons example)",
@@ -78,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the default config (commented TOML) and exit")
     train.add_argument("--debug", action="store_true",
                        help="show the full traceback on errors")
+    tune_cli.add_parser(sub)
     return parser
 
 
