@@ -73,3 +73,33 @@ def test_resuming_with_a_different_config_is_refused(tmp_path, capsys):
                            base=BASE.replace("epochs = 8", "epochs = 9"))
     assert cli.main(["tune", str(changed), "--out", str(out)]) == 2
     assert "'train.epochs' differs" in capsys.readouterr().err
+
+
+def test_a_trial_whose_worker_was_killed_is_requeued_by_the_next_run(tmp_path):
+    """kill -9 leaves the trial RUNNING in the journal; the next run on this host sees that its
+    worker process is gone, records it as interrupted and evaluates its parameters again."""
+    import os
+    import signal
+    import time
+
+    from .conftest import run_cli
+
+    base = BASE.replace("epochs = 8", "epochs = 200") + "[callbacks]\n"  # killed at once
+    path = write_config(tmp_path, SPACE.replace("trials = 6", "trials = 1"), base=base)
+    out = tmp_path / "o"
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.Popen([sys.executable, "-m", "glassgrad", "tune", str(path), "--out",
+                             str(out), "--no-plots", "--no-retrain"], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal, deadline = out / "study.journal", time.time() + 120
+    while time.time() < deadline and not (journal.exists() and '"worker"' in journal.read_text()):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(60)
+    again = run_cli(["tune", path, "--out", out, "--no-plots", "--no-retrain"], tmp_path,
+                    timeout=240)
+    assert again.returncode == 0, again.stderr
+    rows = list(csv.DictReader(open(out / "trials.csv")))
+    assert [r["state"] for r in rows] == ["failed", "complete"]
+    assert f"worker process {proc.pid} died" in rows[0]["reason"]
+    assert rows[1]["optimizer.lr"] == rows[0]["optimizer.lr"]

@@ -14,7 +14,6 @@ tested once). See ``objective.py`` for the protocol and ``study.py`` for storage
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import time
@@ -82,49 +81,68 @@ def _open(config, spec, name, out_dir, storage_url):
     return study, lock, where
 
 
-def _worker(config, spec, name, out_dir, storage_url, total) -> None:
-    """The body of one worker process (``--workers K``)."""
+def worker_main(job: dict) -> int:
+    """One worker process of ``workers=K`` (``python -m glassgrad.tune.worker``, the job as
+    JSON on stdin): join the study and run trials until the total is reached."""
     import sys
 
     from . import require_optuna
+    from .space import parse_tune
     from .study import work
 
     optuna = require_optuna()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    config = job["config"]
+    spec = parse_tune(config)
     try:
-        study, lock, _ = _open(config, spec, name, out_dir, storage_url)
-        work(study, spec, total, config["seed"], lock, _trial_runner(config, spec))
+        study, lock, _ = _open(config, spec, job["name"], job["out"], job["storage"])
+        work(study, spec, job["total"], config["seed"], lock, _trial_runner(config, spec))
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
     except Exception as exc:
         print(f"glassgrad tune worker {os.getpid()}: error: {exc}".splitlines()[0],
               file=sys.stderr)
-        sys.exit(1)
+        return 1
+    return 0
 
 
-def _run_workers(k, args, study, progress) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_worker, args=args, daemon=False) for _ in range(k)]
-    for p in procs:
-        p.start()
+def _run_workers(k: int, job: dict, study, progress) -> None:
+    # NOTE: fresh interpreters, not multiprocessing: a user's script that calls search() at
+    # top level (no __main__ guard) is not re-imported by the workers
+    import subprocess
+    import sys
+
+    import glassgrad
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(glassgrad.__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    procs = []
+    for _ in range(k):
+        p = subprocess.Popen([sys.executable, "-m", "glassgrad.tune.worker"], env=env,
+                             stdin=subprocess.PIPE, text=True)
+        p.stdin.write(json.dumps(job))
+        p.stdin.close()
+        procs.append(p)
     try:
-        while any(p.is_alive() for p in procs):
+        while any(p.poll() is None for p in procs):
             time.sleep(0.3)
             progress.update(study)
     except KeyboardInterrupt:
         deadline = time.time() + 2  # a terminal's Ctrl-C reached the workers too
-        while any(p.is_alive() for p in procs) and time.time() < deadline:
+        while any(p.poll() is None for p in procs) and time.time() < deadline:
             time.sleep(0.1)
         for p in procs:
-            if p.is_alive():
-                os.kill(p.pid, signal.SIGINT)
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
         for p in procs:
-            p.join(60)
-            if p.is_alive():
-                p.terminate()
+            try:
+                p.wait(60)
+            except subprocess.TimeoutExpired:
+                p.kill()
         raise
     progress.update(study)
-    failed = [p.exitcode for p in procs if p.exitcode not in (0, None)]
+    failed = [p.returncode for p in procs if p.returncode != 0]
     if failed:
         raise WorkerFailed(f"{len(failed)} of {k} worker processes failed (exit codes "
                            f"{failed}); their errors are printed above.")
@@ -180,8 +198,9 @@ def search(config, out: str | None = None, trials: int | None = None, workers: i
                 work(study, spec, spec.trials, config["seed"], lock,
                      _trial_runner(config, spec), after_trial=progress.update)
             else:
-                args = (config, spec, name, out_dir, storage, spec.trials)
-                _run_workers(workers, args, study, progress)
+                job = {"config": config, "name": name, "out": out_dir, "storage": storage,
+                       "total": spec.trials}
+                _run_workers(workers, job, study, progress)
         except KeyboardInterrupt:
             progress.close()
             write_trials_csv(os.path.join(out_dir, "trials.csv"), study.get_trials(), spec)
