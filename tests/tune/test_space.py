@@ -145,6 +145,7 @@ def test_cli_refuses_trials_zero_and_a_fixed_in_after_a_searched_width(tmp_path,
     err = capsys.readouterr().err
     assert "tune.space['model.layers[0].out'] = 4" in err
     assert "model.layers[2].in = 8 but the previous Linear gives 4" in err
+    assert "Omit 'in' of the next Linear" in err
 
 
 def test_without_optuna_the_command_says_how_to_install_it(tmp_path, capsys, monkeypatch):

@@ -288,8 +288,9 @@ def _summary(study, trials, config, spec, name, where, best, out_dir, retrain) -
         "protocol": {
             "seed": config["seed"],
             "seeds": "data split, scaling, weight initialization and shuffling come from seed "
-                     "in every trial and in the retraining; the sampler of trial n is seeded "
-                     "from seed and n",
+                     "in every trial and in the retraining; " + (
+                         "the order of the grid comes from seed" if spec.sampler == "grid" else
+                         f"the {spec.sampler} sampler of trial n is seeded from seed and n"),
             "selection": selection,
             "final": (f"the best configuration retrained on training + validation data "
                       f"({n.get('train', 0) + n.get('val', 0)} samples) for the epochs its trial "

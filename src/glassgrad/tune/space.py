@@ -315,5 +315,7 @@ def validate(config: dict, spec: TuneSpec) -> None:
                 else:
                     build_run(cfg, parts, loss)
             except ConfigError as exc:
+                hint = (" Omit 'in' of the next Linear: it then follows the searched width."
+                        if dim.path.endswith(".out") and ".in = " in str(exc) else "")
                 raise ConfigError(f"tune.space[{dim.path!r}] = {value!r} gives a config that "
-                                  f"cannot run: {exc}") from None
+                                  f"cannot run: {exc}{hint}") from None
