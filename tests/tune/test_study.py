@@ -27,7 +27,7 @@ def test_two_workers_on_two_commands_share_one_postgresql_study(tmp_path, postgr
     """As on two machines: `glassgrad tune CONFIG --storage URL` started twice at once."""
     import os
 
-    base = BASE.replace("epochs = 8", "epochs = 150") + "[callbacks]\n"  # ~0.6 s per trial
+    base = BASE.replace("epochs = 8", "epochs = 100") + "[callbacks]\n"  # ~0.4 s per trial
     path = write_config(tmp_path, SPACE, name="shared", base=base)
     env = {**os.environ, "PYTHONPATH": SRC, "MPLBACKEND": "Agg"}
     command = [sys.executable, "-m", "glassgrad", "tune", str(path), "--storage", postgres_url,
