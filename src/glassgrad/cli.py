@@ -3,6 +3,7 @@
     glassgrad train                      # the built-in default run (moons, 2-16-16-1 MLP)
     glassgrad train run.toml --out runs/first
     glassgrad train --print-default-config > run.toml   # a commented config to edit
+    glassgrad tune search.toml --workers 2               # hyperparameter search (Optuna)
 
 Subcommands are rows of ``SUBCOMMANDS``: ``(name, add_parser(subparsers), run(args) -> int)``;
 a new one adds its own module and one row. Exit status everywhere: 0 success, 1 the run failed
@@ -19,6 +20,7 @@ import sys
 
 from .explain import cli as explain_cli
 from .onnx import cli as onnx_cli
+from .tune import cli as tune_cli
 
 TRAIN_EPILOG = """\
 config format (TOML; every key optional, missing ones take the default's value):
@@ -154,6 +156,7 @@ def run_train(args) -> int:
 SUBCOMMANDS = [
     ("train", add_train_parser, run_train),
     ("explain", explain_cli.add_parser, explain_cli.run),
+    ("tune", tune_cli.add_parser, tune_cli.run),
     ("export", onnx_cli.add_parser, onnx_cli.run),
 ]
 
@@ -162,8 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glassgrad", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="glassgrad: a glass-box deep-learning framework. 'train' trains models "
-                    "from TOML configs; 'explain' shows backprop tables, computation graphs "
-                    "and the health of a finished run.",
+                    "from TOML configs; 'tune' searches their hyperparameters; 'explain' shows "
+                    "backprop tables, computation graphs and the health of a finished run; "
+                    "'export' writes a trained run's model as ONNX.",
         epilog="Run 'glassgrad train --help' for the config format and 'glassgrad explain "
                "--help' for the glass-box tools.")
     parser.add_argument("--version", action="version", version="glassgrad 0.1.0")

@@ -186,13 +186,19 @@ def split_data(X, y, cfg: dict, seed: int, classification: bool):
         idx = data.split_indices(n, sizes, shuffle=True, seed=seed)
     parts = {"train": idx[0], "test": idx[1], "val": idx[2]}
     out = {k: (X[v], y[v]) for k, v in parts.items() if len(v)}
-    scale = cfg.get("scale", "none")
-    if scale != "none":
-        scaler = (data.StandardScaler() if scale == "standard" else data.MinMaxScaler())
-        scaler.fit(out["train"][0])
-        out = {k: (np.asarray(scaler.transform(x), dtype=np.float32), t)
-               for k, (x, t) in out.items()}
-    return out
+    return scale_parts(out, cfg.get("scale", "none"))
+
+
+def scale_parts(parts: dict, scale: str) -> dict:
+    """``parts`` (name -> (X, y)) scaled by a scaler fitted on ``parts["train"]`` only."""
+    from .. import data
+
+    if scale == "none":
+        return parts
+    scaler = (data.StandardScaler() if scale == "standard" else data.MinMaxScaler())
+    scaler.fit(parts["train"][0])
+    return {k: (np.asarray(scaler.transform(x), dtype=np.float32), t)
+            for k, (x, t) in parts.items()}
 
 
 # ---------------------------------------------------------------- model, optimizer, callbacks

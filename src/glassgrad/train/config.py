@@ -76,7 +76,8 @@ DATA_KINDS = {"moons": "make_moons", "circles": "make_circles", "blobs": "make_b
               "spirals": "make_spirals", "xor": "make_xor", "digits": None, "csv": None,
               "mnist": None}
 SCALES = ("none", "standard", "minmax")
-TOP_KEYS = {"name", "seed", "data", "model", "train", "optimizer", "callbacks"}
+# [tune] belongs to `glassgrad tune` (glassgrad.tune checks it); `glassgrad train` ignores it
+TOP_KEYS = {"name", "seed", "data", "model", "train", "optimizer", "callbacks", "tune"}
 DATA_COMMON = {"kind", "test_size", "validation_split", "scale"}
 DATA_KEYS = {"csv": {"path", "target", "delimiter", "header"},
              "mnist": {"path", "variant", "limit"}, "digits": {"n_class"}}
@@ -163,6 +164,8 @@ def check_config(config: dict) -> None:
             raise ConfigError(f"config key {section!r} must be a table ([{section}]), got "
                               f"{type(config.get(section)).__name__}.")
     _finite(config, "")
+    if not isinstance(config.get("tune", {}), dict):
+        raise ConfigError("config key 'tune' must be a table ([tune]), see glassgrad tune --help.")
     _int(config, None, "seed", 0)
     check_name(config["name"])
     data = config["data"]

@@ -175,8 +175,11 @@ def _check_keys(config: dict, log_keys: list) -> None:
                               f"logged keys are {', '.join(log_keys)}.")
 
 
-def prepare(config: dict) -> Prepared:
+def prepare(config: dict, scale: bool = True) -> Prepared:
     """Validate ``config`` as a whole and build the run in memory (see the module docstring).
+
+    ``scale=False`` leaves the data parts unscaled (``data.scale`` is still checked), for
+    callers that regroup them and scale afterwards (``glassgrad tune``'s k-fold and retraining).
 
     Raises:
         ConfigError: the first problem found, naming the key and the fix.
@@ -199,7 +202,8 @@ def prepare(config: dict) -> Prepared:
         any(m in ("accuracy", "acc") for m in tcfg.get("metrics", []))
     _check_memory(config)
     X, y = load_data(config["data"], seed)
-    parts = split_data(X, _targets(y, class_index), config["data"], seed, classification)
+    data_cfg = config["data"] if scale else {**config["data"], "scale": "none"}
+    parts = split_data(X, _targets(y, class_index), data_cfg, seed, classification)
     if not class_index:
         parts = {k: (x, _targets(t, False)) for k, (x, t) in parts.items()}
     model, _ = build_model(config["model"]["layers"], int(np.prod(X.shape[1:])))

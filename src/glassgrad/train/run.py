@@ -21,6 +21,7 @@ while ``running``) may be reused by a corrected rerun without ``--overwrite``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from ..errors import GlassgradError
 from ..io.atomic import atomic_write_text, clean_stale_temps
+from .build import build_callbacks, build_model, build_optimizer
 from .config import ConfigError, dump_toml
 
 # every file a run (and the CLI's diagnosis report) writes into its folder
@@ -89,6 +91,40 @@ def make_run_dir(config: dict, out: str | None = None, root: str = "runs",
 
 def _write_json(path, obj) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, default=float) + "\n")
+
+
+def prepare_data(config: dict, scale: bool = True):
+    """``(loss, classification, parts)`` of a config, validated by ``prepare`` (the one place):
+    the loss module, whether the task is classification, and the ``train``/``val``/``test``
+    parts (``name -> (X, y)``). ``scale=False`` leaves the parts unscaled, for callers that
+    regroup them and then scale with ``build.scale_parts`` (k-fold, retraining on train + val).
+    """
+    from .prepare import prepare
+
+    run = prepare(config, scale=scale)
+    return run.loss, run.classification, run.parts
+
+
+def build_run(config: dict, parts: dict, loss):
+    """``(model, optimizer, callbacks)`` of ``config`` for the data ``parts``; the model is
+    initialized from ``manual_seed(config["seed"])``, so equal configs give equal weights."""
+    from .. import manual_seed
+    from .compile import is_class_index_loss
+
+    tcfg = config["train"]
+    X = parts["train"][0]
+    manual_seed(config["seed"])
+    model, n_out = build_model(config["model"]["layers"], int(np.prod(X.shape[1:])))
+    if is_class_index_loss(loss) and n_out is not None:
+        n_classes = max(int(np.max(t)) for _, t in parts.values()) + 1
+        if n_out < n_classes:
+            raise ConfigError(f"the last Linear has out = {n_out} but the data has {n_classes} "
+                              f"classes; set it to {n_classes} for {type(loss).__name__}.")
+    optimizer = build_optimizer(config["optimizer"], model)
+    batches = math.ceil(len(X) / tcfg["batch_size"])  # per epoch
+    callbacks = build_callbacks(config["callbacks"], optimizer, "val" in parts,
+                                epochs=tcfg["epochs"], steps_per_epoch=batches)
+    return model, optimizer, callbacks
 
 
 def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None) -> dict:
