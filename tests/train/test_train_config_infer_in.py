@@ -33,7 +33,7 @@ def test_omitted_in_is_taken_from_the_layer_before():
 def test_a_given_in_that_does_not_fit_is_refused_with_both_numbers():
     config = load_config(text=CONFIG.replace('{type = "Linear", out = 4}',
                                              '{type = "Linear", in = 6, out = 4}'))
-    loss, _, parts = prepare_data(config)
+    # the whole config is validated when it is read (train.prepare), before any training
     with pytest.raises(ConfigError, match=r"model.layers\[2\].in = 6 but the previous Linear "
                                           r"gives 7 features"):
-        build_run(config, parts, loss)
+        prepare_data(config)
