@@ -95,17 +95,27 @@ def _train(args) -> int:
     from .train.config import check_config
 
     check_config(config)
-    out = make_run_dir(config, args.out, overwrite=args.overwrite)
+    from .distributed.comm import launched_size
 
+    if launched_size() > 1:  # `mpiexec -n N glassgrad train`: data parallel on MPI
+        from .distributed.cli import train_distributed
+
+        return train_distributed(config, args, _reporter)
+    out = make_run_dir(config, args.out, overwrite=args.overwrite)
+    run_config(config, out, plots=not args.no_plots, report=_reporter(out, args))
+    print(f"run folder: {out}")
+    return 0
+
+
+def _reporter(out, args):
+    """The glass-box diagnosis ``run_config`` writes after a completed run."""
     def report(model, history, data, loss):
         from .explain.cli import write_report
 
         diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots)
         print(f"diagnosis: {len(diagnosis.findings)} finding(s), see diagnosis.md")
 
-    run_config(config, out, plots=not args.no_plots, report=report)
-    print(f"run folder: {out}")
-    return 0
+    return report
 
 
 def main(argv=None) -> int:

@@ -68,11 +68,13 @@ def _targets(y, classification: bool):
 
 
 def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
-               report=None) -> dict:
+               report=None, distributed=None) -> dict:
     """Train as ``config`` says and fill ``out_dir``; returns the summary dict.
 
     ``plots=False`` skips the figures; ``report(model, history, train_data, loss)``, when given,
     runs after a completed run (the CLI writes the glass-box diagnosis with it).
+    ``distributed``: as in ``fit`` (``mpiexec -n N glassgrad train``, see
+    ``glassgrad.distributed.cli``); train and final metrics are then over all ranks.
 
     Raises ConfigError for bad config values; KeyboardInterrupt is re-raised after the folder
     was made consistent (history, weights of the finished epochs, ``INTERRUPTED``).
@@ -130,7 +132,7 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
                       epochs=tcfg["epochs"], batch_size=tcfg["batch_size"],
                       metrics=tcfg.get("metrics", []), callbacks=callbacks,
                       stop_when=tcfg.get("stop_when") or None, verbose=tcfg.get("verbose", 1),
-                      seed=seed)
+                      seed=seed, distributed=distributed)
     except KeyboardInterrupt:
         status, history = "interrupted", model.history
         with open(os.path.join(out_dir, "INTERRUPTED"), "w") as f:
@@ -142,7 +144,8 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
         save_weights(model, weights)  # the final (possibly restored-best) weights
     metrics = tcfg.get("metrics", [])
     results = {} if status != "completed" else {
-        name: evaluate(model, loss, data, metrics=metrics) for name, data in parts.items()}
+        name: evaluate(model, loss, data, metrics=metrics, distributed=distributed)
+        for name, data in parts.items()}
     summary = {"status": status, "epochs_completed": len(history.epoch),
                "stop_reason": history.stop_reason, "restored_epoch": history.restored_epoch,
                "elapsed_s": round(elapsed, 3), "parameters": model.num_parameters(),
