@@ -136,7 +136,8 @@ class DistributedOptimizer:
             closure: as for any optimizer (run before the reduction).
             batch_size: this rank's number of samples: weights each rank's gradient by its
                 share, so the result is the gradient of the mean over ALL samples even when
-                the ranks' batches differ in size. Without it every rank weighs the same.
+                the ranks' batches differ in size (``Σ b_r·g_r / Σ b_r``: one rounding more
+                than alone). Without it every rank weighs the same.
             loss: this rank's loss (a Tensor or number): the global loss is returned.
 
         Returns:
