@@ -100,17 +100,17 @@ def driver(configs, rounds: int, steps: int, warmup: int) -> None:
     print(f"W2 data parallel, {steps} timed steps of global batch 128 (+{warmup} warm-up), "
           f"{rounds} alternating rounds, medians (min-max); "
           f"/proc/loadavg before: {load_before} | after: {load_after}")
-    print("| ranks x BLAS threads | ms / step | of which Allreduce (+wait) | speed-up "
-          "| efficiency (per core) |")
-    print("|---|---|---|---|---|")
+    print("| ranks x BLAS threads | ms / step | of which Allreduce (+wait) | compute (the rest) "
+          "| speed-up | efficiency (per core) |")
+    print("|---|---|---|---|---|---|")
     for n, threads in parsed:
         times = [r["step_s"] for r in results[n, threads]]
         step = statistics.median(times)
         red = statistics.median(r["allreduce_s"] for r in results[n, threads])
         speed = base / step
         print(f"| {n} x {threads} | {1e3 * step:.2f} ({1e3 * min(times):.2f}-"
-              f"{1e3 * max(times):.2f}) | {1e3 * red:.2f} | {speed:.2f}x | "
-              f"{100 * speed / (n * threads):.0f}% |")
+              f"{1e3 * max(times):.2f}) | {1e3 * red:.2f} | {1e3 * (step - red):.2f} | "
+              f"{speed:.2f}x | {100 * speed / (n * threads):.0f}% |")
     print("all ranks identical after training:",
           all(r["identical"] for rs in results.values() for r in rs))
 

@@ -16,6 +16,7 @@ by the launcher (MPICH's Hydra), which then stops the others.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -90,7 +91,8 @@ class Communicator:
         sums here, the caller divides)."""
         mpi_op = self._op(op)
         if self.mpi is not None:
-            self.comm.Allreduce(self.mpi.IN_PLACE, _buffer(buf), op=mpi_op)
+            with _on_host(buf) as host:
+                self.comm.Allreduce(self.mpi.IN_PLACE, _buffer(host), op=mpi_op)
         return buf
 
     def allreduce(self, array, op: str = "sum", check: bool = True):
@@ -119,7 +121,8 @@ class Communicator:
     def broadcast_(self, array, root: int = 0):
         """Overwrite ``array`` (contiguous, same shape and dtype on every rank) with root's."""
         if self.mpi is not None:
-            self.comm.Bcast(_buffer(array), root=root)
+            with _on_host(array) as host:
+                self.comm.Bcast(_buffer(host), root=root)
         return array
 
     def allgather_arrays(self, array) -> list:
@@ -189,6 +192,19 @@ class Communicator:
         if self.mpi is None:
             os._exit(code)
         self.comm.Abort(code)
+
+
+@contextlib.contextmanager
+def _on_host(array):
+    """The array itself for NumPy (or with ``GLASSGRAD_MPI_CUDA_AWARE=1``); for a device array, a
+    host copy that is written back afterwards. NOTE: the MPICH wheel is not CUDA-aware, so
+    CuPy arrays are staged through host memory unless the user's MPI says otherwise."""
+    if isinstance(array, np.ndarray) or os.environ.get("GLASSGRAD_MPI_CUDA_AWARE") == "1":
+        yield array
+        return
+    host = np.ascontiguousarray(to_numpy(array))
+    yield host
+    array[...] = get_array_module(array).asarray(host)
 
 
 def _buffer(array):
