@@ -48,7 +48,7 @@ def test_allreduce_of_arbitrary_arrays(comm):
     assert dist.allreduce(np.arange(4) * (r + 1), "max").tolist() == [0, n, 2 * n, 3 * n]
     assert dist.allreduce(r + 1, "min") == 1
     assert a[0, 0] == r + 1  # the input is left alone
-    with pytest.raises(dist.DistributedError, match="different arguments"):
+    with pytest.raises(dist.DistributedError, match="the ranks disagree"):
         dist.allreduce(np.zeros(3 + r), "sum")  # shapes differ: refused on EVERY rank
 
 
@@ -79,6 +79,12 @@ def test_mismatched_models_are_refused_on_every_rank(comm):
     model = _mlp(h=8 + comm.rank)
     with pytest.raises(dist.DistributedError, match=r"rank 0 has param '0.weight' \(8, 5\)"):
         dist.check_consistency(model, comm=comm)
+
+
+def test_different_data_on_the_ranks_is_refused_on_every_rank(comm):
+    X, y = _data(n=40 + comm.rank)
+    with pytest.raises(dist.DistributedError, match="rank 0: .*40.*rank 1: .*41"):
+        dist.ShardedLoader(DataLoader(TensorDataset(X, y), batch_size=8), comm)
 
 
 def test_shards_tile_every_global_batch(comm):

@@ -112,7 +112,7 @@ class Communicator:
         if op == "mean" and buf.dtype.kind in "iub":
             buf = buf.astype(np.float64)
         if check and self.size > 1:
-            self._check_same(("allreduce", op, tuple(buf.shape), str(buf.dtype)))
+            self.check_same(("allreduce", op, tuple(buf.shape), str(buf.dtype)))
         self.allreduce_(buf, op)
         if op == "mean":
             buf /= self.size
@@ -161,12 +161,13 @@ class Communicator:
         """Every rank's Python object, in rank order (pickled: for small values only)."""
         return [obj] if self.mpi is None else self.comm.allgather(obj)
 
-    def _check_same(self, value) -> None:
+    def check_same(self, value, fix: str = "Every rank must pass the same shape and dtype."):
+        """Raise DistributedError on EVERY rank unless ``value`` (small, picklable) is equal on
+        all ranks; the message lists each rank's value and ends with ``fix``."""
         values = self.allgather(value)
         if any(v != values[0] for v in values):
             detail = "; ".join(f"rank {r}: {v}" for r, v in enumerate(values))
-            raise DistributedError(f"the ranks called a collective with different arguments "
-                                   f"({detail}). Every rank must pass the same shape and dtype.")
+            raise DistributedError(f"the ranks disagree ({detail}). {fix}")
 
     # ------------------------------------------------------------ collective decisions
     def any(self, flag) -> bool:
@@ -282,7 +283,7 @@ def broadcast(array, root: int = 0, comm=None):
     buf = xp.array(array, copy=True, order="C")
     c = get_comm(comm)
     if c.size > 1:
-        c._check_same(("broadcast", tuple(buf.shape), str(buf.dtype)))
+        c.check_same(("broadcast", tuple(buf.shape), str(buf.dtype)))
     return c.broadcast_(buf, root)
 
 

@@ -70,16 +70,10 @@ class DataParallel:
     # ------------------------------------------------------------ start-up
     def setup(self, model, optimizer, loss, loader, val_loader=None):
         """Check, broadcast and shard; returns ``(train_loader, val_loader)`` for this rank."""
-        from ..data import DataLoader
-
         check_consistency(model, optimizer, self.comm)
-        if not isinstance(loader, DataLoader):
-            raise TypeError(f"fit(distributed=...): the training data must be an (X, y) pair, "
-                            f"a Dataset or a DataLoader (to shard its global batches), got "
-                            f"{type(loader).__name__}.")
-        self.loader = ShardedLoader(loader, self.comm)
-        if val_loader is not None and isinstance(val_loader, DataLoader):
-            val_loader = ShardedLoader(val_loader, self.comm, skip_empty=True)
+        self.loader = self._shard(loader, "training", skip_empty=False)
+        if val_loader is not None:
+            val_loader = self._shard(val_loader, "validation", skip_empty=True)
         broadcast_parameters(model, 0, self.comm)
         broadcast_optimizer_state(optimizer, 0, self.comm)
         self.reducer = GradientReducer([p for g in optimizer.param_groups for p in g["params"]],
@@ -97,11 +91,17 @@ class DataParallel:
             set_rng_state({"seed": state["seed"], "numpy": own})
 
     def shard_eval(self, loader):
-        """``loader`` (evaluation data) as this rank's shard, or unchanged if not a DataLoader."""
+        """``loader`` (evaluation data) as this rank's shard."""
+        return self._shard(loader, "evaluation", skip_empty=True)
+
+    def _shard(self, loader, what: str, skip_empty: bool):
         from ..data import DataLoader
 
-        return ShardedLoader(loader, self.comm, skip_empty=True) \
-            if isinstance(loader, DataLoader) else loader
+        if not isinstance(loader, DataLoader):
+            raise TypeError(f"distributed: the {what} data must be an (X, y) pair, a Dataset or "
+                            f"a DataLoader (to shard its global batches), got "
+                            f"{type(loader).__name__}.")
+        return ShardedLoader(loader, self.comm, skip_empty=skip_empty)
 
     # ------------------------------------------------------------ every step
     def reduce(self, local_loss: float) -> float:

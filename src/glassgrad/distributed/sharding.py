@@ -79,6 +79,12 @@ class ShardedLoader(DataLoader):
         # checkpoints that save this loader's generator save the wrapped loader's.
         self.__dict__.update(loader.__dict__)
         self.comm, self.skip_empty = get_comm(comm), skip_empty
+        if self.comm.size > 1:  # NOTE: different data would desynchronize every collective
+            self.comm.check_same(
+                ("samples", len(self.dataset), "batch_size", self.batch_size, "drop_last",
+                 self.drop_last),
+                "ShardedLoader: every rank must load the same data set with the same batch_size "
+                "(same config, same files).")
         if not skip_empty:
             check_batches(len(self.dataset), self.batch_size, self.drop_last, self.comm.size,
                           "ShardedLoader")

@@ -139,7 +139,7 @@ def average_metrics(logs: dict, n: int, comm=None) -> dict:
     """
     c = get_comm(comm)
     keys = sorted(logs)
-    c._check_same(("average_metrics", tuple(keys)))
+    c.check_same(("average_metrics", tuple(keys)), "Every rank must pass the same metric names.")
     buf = np.array([float(n)] + [float(n) * float(logs[k]) if n else 0.0 for k in keys],
                    dtype=np.float64)
     c.allreduce_(buf, "sum")
