@@ -155,3 +155,14 @@ def test_a_failing_rank_ends_every_rank_quickly(tmp_path, how):
     if how == "raise":
         assert "rank 1 fails on purpose" in proc.stderr
         assert "aborting all ranks" in proc.stderr
+
+
+def test_cli_unsplittable_batches_exit_2_on_every_rank(tmp_path):
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(CONFIG.replace("batch_size = 33", "batch_size = 383"))  # 384 train: 383 + 1
+    start = time.perf_counter()
+    proc = _mpiexec(2, sys.executable, "-m", "glassgrad", "train", str(cfg), "--out",
+                    str(tmp_path / "out"), "--no-plots", timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "every rank needs at least one sample of every global batch" in proc.stderr
+    assert time.perf_counter() - start < 60

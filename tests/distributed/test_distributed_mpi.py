@@ -167,7 +167,9 @@ def _fit(distributed, opt_name="adam", epochs=3, callbacks=(), model=None, **kw)
 def test_fit_equals_single_process_and_ranks_agree(comm, opt_name):
     gg.set_default_dtype(gg.float64)
     ref, ref_hist, _ = _fit(None, opt_name)
-    model, hist, _ = _fit(True, opt_name)
+    dp = dist.DataParallel(comm)
+    model, hist, _ = _fit(dp, opt_name)
+    assert dp.resyncs == 0 and dp.reducer.calls == 3 * 5  # 3 epochs of 5 global batches
     for p, q in zip(model.parameters(), ref.parameters()):
         np.testing.assert_allclose(p.data, q.data, rtol=0, atol=1e-10)
     for key in ("loss", "accuracy", "f1_macro", "val_loss", "val_accuracy", "val_f1_macro"):

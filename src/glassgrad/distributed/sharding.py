@@ -71,7 +71,7 @@ class ShardedLoader(DataLoader):
         ...     ...
     """
 
-    def __init__(self, loader, comm=None, skip_empty: bool = False):  # noqa: B042
+    def __init__(self, loader, comm=None, skip_empty: bool = False):
         if not isinstance(loader, DataLoader):
             raise TypeError(f"ShardedLoader: needs a glassgrad.data.DataLoader (it shards the "
                             f"loader's global batches), got {type(loader).__name__}.")
