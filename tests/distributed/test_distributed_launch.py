@@ -37,9 +37,13 @@ def _env():
     return env
 
 
-def _mpiexec(n, *args, timeout=240, cwd=None):
+def _mpiexec(n, *args, timeout=240, cwd=None, tmpdir=None):
+    env = _env()
+    if tmpdir is not None:  # where ranks > 0 keep their scratch run folders
+        os.makedirs(tmpdir, exist_ok=True)
+        env["TMPDIR"] = str(tmpdir)
     return subprocess.run([MPIEXEC, "-n", str(n), *args], capture_output=True, text=True,
-                          timeout=timeout, env=_env(), cwd=cwd)
+                          timeout=timeout, env=env, cwd=cwd)
 
 
 def test_mpi_suite_under_mpiexec():
@@ -83,11 +87,13 @@ def test_cli_two_ranks_write_one_run_folder_matching_one_process(tmp_path):
                             str(tmp_path / "alone"), "--no-plots"], capture_output=True,
                            text=True, timeout=240, env=_env())
     assert alone.returncode == 0, alone.stderr
+    scratch = tmp_path / "scratch"
     before = set(os.listdir(tmp_path))
     proc = _mpiexec(2, sys.executable, "-m", "glassgrad", "train", str(cfg), "--out",
-                    str(tmp_path / "mpi"), "--no-plots")
+                    str(tmp_path / "mpi"), "--no-plots", tmpdir=scratch)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert set(os.listdir(tmp_path)) - before == {"mpi"}  # one run folder, nothing else
+    assert set(os.listdir(tmp_path)) - before == {"mpi", "scratch"}  # one run folder
+    assert os.listdir(scratch) == []  # rank 1's scratch folder is gone
     assert proc.stdout.count("run folder:") == 1  # rank 0 alone prints
     assert "data parallel on 2 MPI ranks" in proc.stdout
     a, b = np.load(tmp_path / "alone" / "weights.npz"), np.load(tmp_path / "mpi" / "weights.npz")
@@ -162,7 +168,8 @@ def test_cli_unsplittable_batches_exit_2_on_every_rank(tmp_path):
     cfg.write_text(CONFIG.replace("batch_size = 33", "batch_size = 383"))  # 384 train: 383 + 1
     start = time.perf_counter()
     proc = _mpiexec(2, sys.executable, "-m", "glassgrad", "train", str(cfg), "--out",
-                    str(tmp_path / "out"), "--no-plots", timeout=120)
+                    str(tmp_path / "out"), "--no-plots", timeout=120,
+                    tmpdir=tmp_path / "scratch")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "every rank needs at least one sample of every global batch" in proc.stderr
     assert time.perf_counter() - start < 60

@@ -68,13 +68,17 @@ def train_distributed(config: dict, args, reporter) -> int:
     try:
         run_config(config, target, distributed=DataParallel(comm), **kwargs)
     except BaseException as exc:  # NOTE: never return normally while others may wait
+        _remove(scratch)  # before the abort, which ends this process
         _abort(comm, exc, getattr(args, "debug", False))
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+    _remove(scratch)
     if comm.rank == 0:
         print(f"run folder: {out}")
     return 0
+
+
+def _remove(scratch) -> None:
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _abort(comm, exc: BaseException, debug: bool) -> None:
