@@ -106,7 +106,7 @@ bool_ = _np.bool_
 __version__ = "0.1.0"
 
 # Subpackages load on first use, so ``import glassgrad`` stays fast.
-_SUBPACKAGES = {"nn", "optim", "data", "train", "explain", "viz", "io", "cli"}
+_SUBPACKAGES = {"nn", "optim", "data", "train", "explain", "viz", "io", "cli", "distributed"}
 
 
 def __getattr__(name):

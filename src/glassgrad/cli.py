@@ -110,7 +110,9 @@ def _train_config(args) -> dict:
     return prepare(config)
 
 
+
 def run_train(args) -> int:
+    from .distributed.comm import launched_size
     from .train.config import DEFAULT_TOML
     from .train.run import RunFailed, make_run_dir, run_config
 
@@ -119,21 +121,17 @@ def run_train(args) -> int:
         return 0
     try:
         prepared = _train_config(args)
+        if launched_size() > 1:  # `mpiexec -n N glassgrad train`: data parallel on MPI
+            from .distributed.cli import train_distributed
+
+            return train_distributed(prepared, args, _reporter)
         out = make_run_dir(prepared.config, args.out, overwrite=args.overwrite)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # NOTE: every config problem is exit 2 with one line, never a
         return _error("train", exc, args)  # traceback (--debug shows it)
-
-    def report(model, history, data, loss):
-        from .explain.cli import run_context, write_report
-
-        diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots,
-                                 context=run_context(prepared.config))
-        print(f"diagnosis: {len(diagnosis.findings)} finding(s), see diagnosis.md")
-
     try:
-        run_config(prepared, out, plots=not args.no_plots, report=report)
+        run_config(prepared, out, plots=not args.no_plots, report=_reporter(out, args, prepared))
     except KeyboardInterrupt:
         print("\nglassgrad train: interrupted; the run folder holds the finished epochs.",
               file=sys.stderr)
@@ -150,6 +148,18 @@ def run_train(args) -> int:
         return 1
     print(f"run folder: {out}")
     return 0
+
+
+def _reporter(out, args, prepared):
+    """The glass-box diagnosis ``run_config`` writes after a completed run."""
+    def report(model, history, data, loss):
+        from .explain.cli import run_context, write_report
+
+        diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots,
+                                 context=run_context(prepared.config))
+        print(f"diagnosis: {len(diagnosis.findings)} finding(s), see diagnosis.md")
+
+    return report
 
 
 # (name, add_parser(subparsers), run(args) -> exit status): one row per subcommand

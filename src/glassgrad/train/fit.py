@@ -117,7 +117,10 @@ class _Accumulator:
             self.outs.append(to_numpy(out.data).copy())
             self.targets.append(to_numpy(getattr(yb, "data", yb)).copy())
 
-    def logs(self, prefix: str = "") -> dict:
+    def logs(self, prefix: str = "", dist=None) -> dict:
+        if dist is not None:  # NOTE: distributed: totals summed, outputs gathered over ranks
+            self.total, self.n, self.outs, self.targets = dist.merge(
+                self.total, self.n, self.outs, self.targets, bool(self.metric_fns))
         logs = {prefix + "loss": self.total if self.sum_reduction else self.total / max(self.n, 1)}
         if self.metric_fns and self.outs:
             y_pred, y_true = np.concatenate(self.outs), np.concatenate(self.targets)
@@ -126,7 +129,7 @@ class _Accumulator:
         return logs
 
 
-def _eval_pass(model, loss, loader, metric_fns, cbs, prefix=""):
+def _eval_pass(model, loss, loader, metric_fns, cbs, prefix="", dist=None):
     was_training = getattr(model, "training", True)
     model.eval()
     acc = _Accumulator(loss, metric_fns)
@@ -143,7 +146,7 @@ def _eval_pass(model, loss, loader, metric_fns, cbs, prefix=""):
                 cbs.on_test_batch_end(step, {"batch": step, "size": len(yb), "loss": value})
     finally:
         model.train(was_training)
-    logs = acc.logs(prefix)
+    logs = acc.logs(prefix, dist)
     cbs.on_test_end(logs)
     return logs
 
@@ -152,7 +155,7 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         batch_size: int | None = None, metrics=None, callbacks=None, stop_when=None,
         verbose: int = 1, shuffle: bool = True, seed: int | None = None,
         validation_split: float | None = None, initial_epoch: int = 0, resume_from=None,
-        detect_anomaly: bool = False, nan_guard: bool = True) -> History:
+        detect_anomaly: bool = False, nan_guard: bool = True, distributed=None) -> History:
     """Train ``model`` and return its ``History``.
 
     Args:
@@ -187,6 +190,10 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
         nan_guard: stop at the first non-finite batch loss, before its optimizer step
             (default; see the module docstring). ``False`` turns the guard off (Keras's
             behaviour; ``TerminateOnNaN`` then stops AFTER the bad step).
+        distributed: data parallelism on MPI: ``True`` or a ``glassgrad.distributed``
+            ``DataParallel``/communicator. Run under ``mpiexec -n N``; ``batch_size`` is the
+            GLOBAL batch, each rank trains on its 1/N of it, gradients are averaged in one
+            Allreduce per step, and logs are over all ranks' data (docs/howto/distributed.md).
 
     Returns:
         ``History`` (also stored as ``model.history``).
@@ -226,6 +233,13 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
     # EarlyStopping counters) is already stepped, whatever the order the user gave.
     late = [cb for cb in callbacks if getattr(cb, "_write_last", False)]
     cbs_list = [history, *(cb for cb in callbacks if cb not in late)]
+    dist = None
+    if distributed:  # NOTE: lazy, like io: distributed sits above train
+        from ..distributed.fit import as_data_parallel
+
+        dist = as_data_parallel(distributed)
+        loader, val_loader = dist.setup(model, optimizer, loss, loader, val_loader)
+        verbose = verbose if dist.rank == 0 else 0
     if stop_when is not None:
         cbs_list.append(StopWhen(stop_when))
     if verbose == "notebook":
@@ -269,28 +283,34 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
                         batch_loss = loss(out, yb)
                         value = float(batch_loss.item())
                         failed = nan_guard and not math.isfinite(value)
-                        if not failed:
-                            batch_loss.backward()
+                        if not failed or dist is not None:  # under MPI every rank joins
+                            batch_loss.backward()  # the gradient Allreduce below
                 except AnomalyError as e:
                     model._stop_reason = f"NaN/Inf at epoch {epoch + 1}, batch {step + 1}"
                     raise AnomalyError(f"fit: epoch {epoch + 1}, batch {step + 1}: {e}") from e
+                local = value
+                if dist is not None:  # one Allreduce: averaged gradients, the global loss
+                    value = dist.reduce(value)
+                    failed = nan_guard and not math.isfinite(value)  # the same on every rank
                 if failed:
                     _fail(model, history, epoch, step, value, xb, yb, loader)
                     break
+                acc.add(local, out.detach(), yb)
                 optimizer.step()
-                acc.add(value, out.detach(), yb)
                 cbs.on_train_batch_end(step, {"batch": step, "size": len(yb), "loss": value})
-                if model.stop_training:
+                if (model.stop_training if dist is None else dist.stop(model)):
                     break
             if history.failed:
                 break
-            logs = acc.logs()
+            if dist is not None:
+                dist.end_epoch(model)
+            logs = acc.logs(dist=dist)
             if val_loader is not None:
-                logs.update(_eval_pass(model, loss, val_loader, metric_fns, cbs, "val_"))
+                logs.update(_eval_pass(model, loss, val_loader, metric_fns, cbs, "val_", dist))
             if lr is not None:
                 logs["lr"] = float(lr)
             cbs.on_epoch_end(epoch, logs)
-            if model.stop_training:
+            if (model.stop_training if dist is None else dist.stop(model)):
                 break
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
@@ -322,13 +342,14 @@ def _fail(model, history, epoch, step, value, xb, yb, loader) -> None:
 
 
 def evaluate(model, loss=None, data=None, metrics=None, batch_size: int | None = None,
-             callbacks=None) -> dict:
+             callbacks=None, distributed=None) -> dict:
     """Loss and metrics of ``model`` on ``data`` (under ``no_grad`` and ``model.eval()``).
 
     Args:
         model, loss, metrics: as in ``fit`` (taken from ``compile`` when omitted).
         data: a DataLoader, a Dataset or an ``(X, y)`` pair.
         batch_size: for Dataset/array data (default 32); it changes nothing but speed.
+        distributed: as in ``fit``: each rank evaluates its share, the results are over all.
 
     Returns:
         ``{"loss": ..., "<metric>": ...}``.
@@ -339,4 +360,11 @@ def evaluate(model, loss=None, data=None, metrics=None, batch_size: int | None =
     loader = to_loader(data, batch_size, False, None, model_device(model), where="evaluate",
                        name="data")
     cbs = CallbackList(callbacks or [], model, {}, None)
-    return _eval_pass(model, loss, loader, metric_fns, cbs)
+    dist = None
+    if distributed:
+        from ..distributed.fit import as_data_parallel
+
+        dist = as_data_parallel(distributed)
+        loader = dist.shard_eval(loader)
+    return _eval_pass(model, loss, loader, metric_fns, cbs, dist=dist)
+

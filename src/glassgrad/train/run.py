@@ -127,12 +127,15 @@ def build_run(config: dict, parts: dict, loss):
     return model, optimizer, callbacks
 
 
-def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None) -> dict:
+def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None,
+               distributed=None) -> dict:
     """Train as ``config`` (a dict or a ``Prepared`` run) says and fill ``out_dir``; returns the
     summary dict.
 
     ``plots=False`` skips the figures; ``report(model, history, train_data, loss)``, when given,
     runs after a completed run (the CLI writes the glass-box diagnosis with it).
+    ``distributed``: as in ``fit`` (``mpiexec -n N glassgrad train``, see
+    ``glassgrad.distributed.cli``); train and final metrics are then over all ranks.
 
     Raises ConfigError for a bad config (before any file is written); RunFailed when training
     failed (non-finite loss, an error), after ``summary.json`` recorded it; KeyboardInterrupt
@@ -167,7 +170,8 @@ def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None
                           epochs=tcfg["epochs"], batch_size=tcfg["batch_size"],
                           metrics=run.metrics, callbacks=callbacks,
                           stop_when=tcfg.get("stop_when") or None,
-                          verbose=tcfg.get("verbose", 1), seed=config["seed"])
+                          verbose=tcfg.get("verbose", 1), seed=config["seed"],
+                          distributed=distributed)
         if history.failed:
             status, reason = "failed", history.stop_reason
     except KeyboardInterrupt:
@@ -188,7 +192,7 @@ def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None
     done = status == "completed"
     if done:
         save_weights(model, weights)  # the final (possibly restored-best) weights
-    results = {name: evaluate(model, loss, data, metrics=run.metrics)
+    results = {name: evaluate(model, loss, data, metrics=run.metrics, distributed=distributed)
                for name, data in parts.items()} if done else {}
     summary = {"status": status, "reason": reason,
                "epochs_completed": len(history.epoch), "stop_reason": history.stop_reason,
