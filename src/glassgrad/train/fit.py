@@ -203,7 +203,7 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
     params = {"epochs": epochs, "steps": steps, "verbose": verbose, "initial_epoch": initial_epoch,
               "batch_size": getattr(loader, "batch_size", batch_size),
               "metrics": [n for n, _ in metric_fns], "do_validation": val_loader is not None,
-              "loader": loader}
+              "loader": loader, "loss": loss}
     history.params = params
     cbs = CallbackList(cbs_list, model, params, optimizer)
     model.stop_training, model._stop_reason, model.history = False, None, history

@@ -1,0 +1,162 @@
+"""``SnapshotRecorder``: a training callback that records snapshots for the static report.
+
+    history = train.fit(model, loss, opt, train=(X, y), epochs=100,
+                        callbacks=[live.SnapshotRecorder("runs/moons/live.json")])
+    # then: glassgrad report runs/moons   (or live.write_report("runs/moons"))
+
+The default interval is a time budget: a snapshot is taken at an epoch end only when the
+training time since the last one is at least ``1 / budget`` times what the last one cost, so
+snapshots take at most ``budget`` (5%) of the training time on any workload; the first (before
+training) and the last (after it) are always taken. ``every=N`` takes one every N epochs
+instead. Beyond ``max_snapshots`` the recorder keeps every other one (first and last kept) and
+from then on records every second due snapshot, so long runs stay evenly covered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ..train.callbacks import Callback
+from .snapshot import FORMAT, PROBE_SIZE, Snapshotter, probe_batch
+
+FILENAME = "live.json"
+
+
+class Schedule:
+    """When the next snapshot is due: ``every`` epochs, or when the time since the last one is
+    at least ``max(min_interval, cost / budget)``."""
+
+    def __init__(self, every: int | None = None, budget: float = 0.05,
+                 min_interval: float = 0.0):
+        if every is not None and (not isinstance(every, int) or every < 1):
+            raise ValueError(f"live view: every must be a positive number of epochs or None "
+                             f"(time budget), got {every!r}.")
+        if not 0 < budget <= 1:
+            raise ValueError(f"live view: budget must be a fraction in (0, 1], got {budget!r}.")
+        self.every, self.budget, self.min_interval = every, float(budget), float(min_interval)
+        self.last_end, self.last_cost = time.perf_counter(), 0.0
+
+    def due(self, epochs_done: int | None = None) -> bool:
+        if self.every is not None:
+            return epochs_done is not None and epochs_done % self.every == 0
+        wait = max(self.min_interval, self.last_cost / self.budget)
+        return time.perf_counter() - self.last_end >= wait
+
+    def record(self, start: float) -> None:
+        self.last_end = time.perf_counter()
+        self.last_cost = self.last_end - start
+
+
+def loss_of(callback, loss):
+    """The loss the callback observes with: given, fit's own (``params["loss"]``) or the
+    compiled one; a clear error otherwise."""
+    loss = loss if loss is not None else callback.params.get("loss")
+    if loss is None:
+        loss = getattr(getattr(callback.model, "_compiled", None), "loss", None)
+    if loss is None:
+        raise ValueError(f"{type(callback).__name__}: no loss known; pass loss=... (the loss "
+                         "you train with).")
+    return loss
+
+
+class SnapshotRecorder(Callback):
+    """Record snapshots of a fixed probe batch while ``fit`` trains (see the module docstring).
+
+    Args:
+        path: write the recording here (JSON) when training ends; a folder gets ``live.json``.
+            None: keep it in memory (``.recording()``).
+        probe: the probe batch ``(x, y)``; default: ``probe_size`` samples evenly spaced
+            through the training data.
+        loss: the training loss (default: the one ``fit`` trains with).
+        every: take a snapshot every N epochs instead of by time budget.
+        budget: the largest fraction of training time snapshots may take (default 0.05).
+        sample: the probe sample whose trace, feature maps and hidden states are shown.
+        grid: resolution of the neuron maps over the input plane (2-D inputs).
+        max_snapshots: thin the recording beyond this many (first and last always kept).
+    """
+
+    def __init__(self, path=None, probe=None, loss=None, every: int | None = None,
+                 budget: float = 0.05, sample: int = 0, grid: int = 32,
+                 probe_size: int = PROBE_SIZE, max_snapshots: int = 100):
+        super().__init__()
+        if path is not None and os.path.isdir(path):
+            path = os.path.join(path, FILENAME)
+        self.path, self.probe, self.loss, self.sample = path, probe, loss, sample
+        self.grid, self.probe_size, self.max_snapshots = grid, probe_size, max_snapshots
+        self.schedule = Schedule(every, budget)
+        self.snapshots: list = []
+        self.snapshotter = None
+        self._stride, self._due = 1, 0
+        self.step = 0
+
+    # ------------------------------------------------------------------ recording
+    def _start(self) -> None:
+        x, y = self.probe if self.probe is not None else probe_batch(
+            self.params.get("loader"), self.probe_size)
+        self.snapshotter = Snapshotter(self.model, loss_of(self, self.loss), x, y,
+                                       sample=self.sample, grid=self.grid,
+                                       history=getattr(self.model, "history", None))
+
+    def snapshot(self, epoch: float, logs=None) -> dict:
+        """Take one snapshot now, keep it, and return it."""
+        start = time.perf_counter()
+        snap = self.snapshotter.take(epoch, self.step, logs)
+        self.keep(snap)
+        self.schedule.record(start)
+        return snap
+
+    def keep(self, snap: dict) -> None:
+        self.snapshots.append(snap)
+        if len(self.snapshots) > self.max_snapshots:
+            last = self.snapshots[-1]
+            self.snapshots = self.snapshots[:-1][::2] + [last]
+            self._stride *= 2
+
+    def _due_now(self, epochs_done=None) -> bool:
+        if not self.schedule.due(epochs_done):
+            return False
+        self._due += 1
+        if self._due % self._stride:
+            self.schedule.record(time.perf_counter())  # skipped: wait a full interval again
+            return False
+        return True
+
+    # ------------------------------------------------------------------ hooks
+    def on_train_begin(self, logs=None):
+        self._start()
+        self.snapshot(0.0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._due_now(epoch + 1):
+            self.snapshot(epoch + 1, logs)
+
+    def on_train_end(self, logs=None):
+        if self.snapshotter is None:
+            return
+        history = getattr(self.model, "history", None)
+        done = len(history.epoch) if history is not None else None
+        if self.snapshots and self.snapshots[-1]["step"] != self.step:
+            epoch = (history.epoch[-1] + 1) if history is not None and history.epoch else 0
+            self.snapshot(float(epoch), {k: v for k, v in (logs or {}).items()
+                                         if k != "interrupted"})
+        if self.path is not None:
+            from ..io.atomic import atomic_write_bytes
+
+            data = json.dumps(self.recording(done), separators=(",", ":"))
+            atomic_write_bytes(self.path, data.encode("utf-8"))
+
+    def recording(self, epochs_done=None) -> dict:
+        """Everything the report needs: meta, snapshots, curves (the History)."""
+        from .observe import jsonable
+
+        history = getattr(self.model, "history", None)
+        return {"format": FORMAT, "meta": self.snapshotter.meta(), "snapshots": self.snapshots,
+                "history": jsonable(getattr(history, "history", {}), None),
+                "epochs": list(getattr(history, "epoch", [])),
+                "stop_reason": getattr(history, "stop_reason", None),
+                "epochs_done": epochs_done}
