@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from .explain import cli as explain_cli
+from .live import cli as live_cli
 
 TRAIN_EPILOG = """\
 config format (TOML; every key optional, missing ones take the default's value):
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="glassgrad 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     explain_cli.add_parser(sub)
+    live_cli.add_parser(sub)
     train = sub.add_parser(
         "train", formatter_class=argparse.RawDescriptionHelpFormatter,
         help="train a model from a TOML config (no config: a built-in moons example)",
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the default config (commented TOML) and exit")
     train.add_argument("--debug", action="store_true",
                        help="show the full traceback on errors")
+    live_cli.add_train_flags(train)
     return parser
 
 
@@ -103,8 +106,10 @@ def _train(args) -> int:
         diagnosis = write_report(out, model, data, history, loss, plots=not args.no_plots)
         print(f"diagnosis: {len(diagnosis.findings)} finding(s), see diagnosis.md")
 
-    run_config(config, out, plots=not args.no_plots, report=report)
+    extra = live_cli.train_callbacks(args, out, config.get("name") or None)
+    run_config(config, out, plots=not args.no_plots, report=report, callbacks=extra)
     print(f"run folder: {out}")
+    live_cli.after_train(extra)
     return 0
 
 
@@ -118,6 +123,8 @@ def main(argv=None) -> int:
 
     if args.command == "explain":
         return explain_cli.run(args)
+    if args.command == "report":
+        return live_cli.run(args)
     try:
         return _train(args)
     except KeyboardInterrupt:

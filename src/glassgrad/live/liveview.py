@@ -153,7 +153,7 @@ class LiveView(SnapshotRecorder):
         from .observe import jsonable
 
         self.epoch = epoch + 1
-        self.state.publish(epoch={"epoch": epoch, "logs": jsonable(logs or {})})
+        self.state.publish(epoch_logs={"epoch": epoch, "logs": jsonable(logs or {})})
         if self.schedule.every is not None and self._due_now(epoch + 1):
             self.snapshot(epoch + 1, logs)
         self._status()

@@ -45,15 +45,15 @@ class LiveState:
         self.version, self.closed = 0, False
         self.commands: list[dict] = []
 
-    def publish(self, *, meta=None, snapshot=None, epoch=None, **status) -> None:
+    def publish(self, *, meta=None, snapshot=None, epoch_logs=None, **status) -> None:
         with self.cond:
             if meta is not None:
                 self.meta = json.dumps(meta, separators=(",", ":"))
             if snapshot is not None:
                 self.snapshot = json.dumps(snapshot, separators=(",", ":"))
                 self.snapshot_seq = snapshot["seq"]
-            if epoch is not None:
-                self.epochs.append(json.dumps(epoch, separators=(",", ":")))
+            if epoch_logs is not None:
+                self.epochs.append(json.dumps(epoch_logs, separators=(",", ":")))
             self.status = dict(self.status, **status)
             self.version += 1
             self.cond.notify_all()

@@ -249,9 +249,21 @@ class Snapshotter:
             if self._meta["trace"] is None:
                 i = self.sample
                 t = trace(self.model, self.x[i:i + 1], self.y[i:i + 1], self.loss)
-                out["trace"] = jsonable({"loss": t.loss, "neurons": t.neuron_records(),
-                                         "weights": t.weight_records(),
-                                         "kinds": [L.kind for L in t.layers]})
+                out["trace"] = trace_tables(t)
         finally:
             self.model.train(was)
         return out
+
+
+def trace_tables(t) -> dict:
+    """What the page's trace tables show, from an ``explain.trace`` result: its per-neuron
+    records and, per layer, its weights and their gradients ∂E/∂w as matrices (out, in) with
+    explain's neuron labels (``ids[layer]``; the bias comes from neuron "0")."""
+    ids = [[t.neuron_id(0, k) for k in range(t.x.shape[1])]]
+    layers = []
+    for L in t.layers:
+        ids.append([t.neuron_id(L.index, j) for j in range(L.units)])
+        layers.append({"layer": L.index, "kind": L.kind, "w": L.weight, "dw": L.grad_weight,
+                       "b": L.bias, "db": L.grad_bias})
+    return jsonable({"loss": t.loss, "neurons": t.neuron_records(), "ids": ids,
+                     "layers": layers})

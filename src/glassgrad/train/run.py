@@ -27,7 +27,7 @@ from .config import ConfigError, dump_toml
 # every file a run (and the CLI's diagnosis report) writes into its folder
 RUN_FILES = ("config.toml", "history.csv", "history.json", "weights.npz", "summary.json",
              "INTERRUPTED", "curves.png", "decision_boundary.png", "layer_dynamics.png",
-             "diagnosis.md", "diagnosis.json", "layer_stats.md")
+             "diagnosis.md", "diagnosis.json", "layer_stats.md", "live.json")
 
 
 def make_run_dir(config: dict, out: str | None = None, root: str = "runs",
@@ -68,11 +68,12 @@ def _targets(y, classification: bool):
 
 
 def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
-               report=None) -> dict:
+               report=None, callbacks=()) -> dict:
     """Train as ``config`` says and fill ``out_dir``; returns the summary dict.
 
     ``plots=False`` skips the figures; ``report(model, history, train_data, loss)``, when given,
-    runs after a completed run (the CLI writes the glass-box diagnosis with it).
+    runs after a completed run (the CLI writes the glass-box diagnosis with it); ``callbacks``
+    are added to fit's (the CLI's snapshot recorder or live view).
 
     Raises ConfigError for bad config values; KeyboardInterrupt is re-raised after the folder
     was made consistent (history, weights of the finished epochs, ``INTERRUPTED``).
@@ -84,6 +85,7 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
     from .fit import evaluate, fit
     from .metrics import get_metric
 
+    extra_callbacks = list(callbacks)
     seed = config["seed"]
     manual_seed(seed)
     tcfg = config["train"]
@@ -118,7 +120,7 @@ def run_config(config: dict, out_dir: str, echo=print, plots: bool = True,
             os.remove(os.path.join(out_dir, stale))
     weights = os.path.join(out_dir, "weights.npz")
     callbacks = [CSVLogger(os.path.join(out_dir, "history.csv")),
-                 ModelCheckpoint(weights), *callbacks]
+                 ModelCheckpoint(weights), *callbacks, *extra_callbacks]
     echo(f"glassgrad train: {len(parts['train'][0])} train / "
          f"{len(parts['val'][0]) if has_val else 0} validation / "
          f"{len(parts['test'][0]) if 'test' in parts else 0} test samples, "
