@@ -6,7 +6,7 @@
 
 The default interval is a time budget: a snapshot is taken at an epoch end only when the
 training time since the last one is at least ``1 / budget`` times what the last one cost, so
-snapshots take at most ``budget`` (5%) of the training time on any workload; the first (before
+snapshots take at most ``budget`` (4%) of the training time on any workload; the first (before
 training) and the last (after it) are always taken. ``every=N`` takes one every N epochs
 instead. Beyond ``max_snapshots`` the recorder keeps every other one (first and last kept) and
 from then on records every second due snapshot, so long runs stay evenly covered.
@@ -19,7 +19,7 @@ import os
 import time
 
 from ..train.callbacks import Callback
-from .snapshot import FORMAT, PROBE_SIZE, Snapshotter, probe_batch
+from .snapshot import FORMAT, Snapshotter, probe_batch
 
 FILENAME = "live.json"
 
@@ -28,7 +28,7 @@ class Schedule:
     """When the next snapshot is due: ``every`` epochs, or when the time since the last one is
     at least ``max(min_interval, cost / budget)``."""
 
-    def __init__(self, every: int | None = None, budget: float = 0.05,
+    def __init__(self, every: int | None = None, budget: float = 0.04,
                  min_interval: float = 0.0):
         if every is not None and (not isinstance(every, int) or every < 1):
             raise ValueError(f"live view: every must be a positive number of epochs or None "
@@ -68,18 +68,18 @@ class SnapshotRecorder(Callback):
         path: write the recording here (JSON) when training ends; a folder gets ``live.json``.
             None: keep it in memory (``.recording()``).
         probe: the probe batch ``(x, y)``; default: ``probe_size`` samples evenly spaced
-            through the training data.
+            through the training data (default 256, fewer for large samples: 31 MNIST images).
         loss: the training loss (default: the one ``fit`` trains with).
         every: take a snapshot every N epochs instead of by time budget.
-        budget: the largest fraction of training time snapshots may take (default 0.05).
+        budget: the largest fraction of training time snapshots may take (default 0.04).
         sample: the probe sample whose trace, feature maps and hidden states are shown.
         grid: resolution of the neuron maps over the input plane (2-D inputs).
         max_snapshots: thin the recording beyond this many (first and last always kept).
     """
 
     def __init__(self, path=None, probe=None, loss=None, every: int | None = None,
-                 budget: float = 0.05, sample: int = 0, grid: int = 32,
-                 probe_size: int = PROBE_SIZE, max_snapshots: int = 100):
+                 budget: float = 0.04, sample: int = 0, grid: int = 32,
+                 probe_size: int | None = None, max_snapshots: int = 100):
         super().__init__()
         if path is not None and os.path.isdir(path):
             path = os.path.join(path, FILENAME)

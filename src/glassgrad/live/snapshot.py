@@ -33,13 +33,21 @@ from .observe import (
 )
 
 FORMAT = "glassgrad-live/1"
-PROBE_SIZE = 256
+PROBE_SIZE = 256  # samples at most
+PROBE_VALUES = 25_000  # input values at most (a probe of images stays cheap: 31 MNIST digits)
 
 
-def probe_batch(data, size: int = PROBE_SIZE):
-    """A fixed probe batch ``(x, y)`` from training data: ``size`` samples evenly spaced
-    through the dataset (so data sorted by class still gives every class), in dataset order,
-    drawn without touching any random generator.
+def auto_probe_size(sample_shape) -> int:
+    """The default probe size: 256 samples, fewer for large samples (at most ~25,000 input
+    values, at least 16 samples), so a snapshot costs a few training steps at most."""
+    per = int(np.prod(sample_shape)) if len(sample_shape) else 1
+    return int(min(PROBE_SIZE, max(16, PROBE_VALUES // max(per, 1))))
+
+
+def probe_batch(data, size: int | None = None):
+    """A fixed probe batch ``(x, y)`` from training data: ``size`` samples (default
+    ``auto_probe_size``) evenly spaced through the dataset (so data sorted by class still gives
+    every class), in dataset order, drawn without touching any random generator.
 
     ``data``: an ``(X, y)`` pair, a Dataset or a DataLoader over a Dataset."""
     from ..data.dataloader import default_collate
@@ -47,6 +55,7 @@ def probe_batch(data, size: int = PROBE_SIZE):
     if isinstance(data, (tuple, list)) and len(data) == 2:
         x, y = numpy(data[0]) if hasattr(data[0], "data") else np.asarray(data[0]), data[1]
         y = numpy(y) if hasattr(y, "data") else np.asarray(y)
+        size = size or auto_probe_size(x.shape[1:])
         idx = np.unique(np.linspace(0, len(x) - 1, min(size, len(x))).round().astype(int))
         return x[idx], y[idx]
     ds = getattr(data, "dataset", data)
@@ -55,6 +64,9 @@ def probe_batch(data, size: int = PROBE_SIZE):
                         f"{type(data).__name__} (an iterator of batches); pass "
                         "probe=(x, y) to LiveView / SnapshotRecorder.")
     n = len(ds)
+    if size is None:
+        first = ds[0]
+        size = auto_probe_size(np.shape(first[0] if isinstance(first, (tuple, list)) else first))
     idx = np.unique(np.linspace(0, n - 1, min(size, n)).round().astype(int))
     batch = default_collate([ds[int(i)] for i in idx])
     if not (isinstance(batch, tuple) and len(batch) >= 2):

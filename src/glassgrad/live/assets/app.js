@@ -441,11 +441,11 @@
     const s = page.snap, st = page.status;
     let text;
     const shot = "snapshot " + (+$("slider").value + 1) + " of " + page.shots.length +
-      " (epoch " + (s ? fmt(s.epoch, 2) : "—") + ", step " + (s ? s.step : "—") + ")";
+      " (after " + (s ? fmt(s.epoch, 2) : "—") + " epochs, step " + (s ? s.step : "—") + ")";
     if (MODE === "report") text = shot;
     else {
-      text = (st.state || "connecting") + " · epoch " + fmt(st.epoch === undefined ? null :
-        st.epoch, 0) + " · step " + (st.step === undefined ? "—" : st.step) + " · " + shot +
+      text = (st.state || "connecting") + " · step " + (st.step === undefined ? "—" : st.step) +
+        " · " + shot +
         (st.error ? " · " + st.error : "");
       document.body.dataset.state = st.state || "connecting";
     }
