@@ -233,8 +233,8 @@ class LiveServer:
         return f"http://{host}:{self.port}/run/{self.token}/"
 
     def start(self) -> LiveServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="glassgrad-live",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.1,),
+                                        name="glassgrad-live", daemon=True)
         self._thread.start()
         return self
 
