@@ -84,9 +84,9 @@ def after_train(callbacks, wait: bool = True) -> None:
     views = [cb for cb in callbacks if isinstance(cb, LiveView)]
     if not views:
         return
-    print(f"live view: training finished; the page stays up at {views[0].url} "
-          "(Ctrl-C to quit)", flush=True)
     try:
+        print(f"live view: training finished; the page stays up at {views[0].url} "
+              "(Ctrl-C to quit)", flush=True)
         while wait:
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -46,8 +46,8 @@
     for (let i = 0; i < raw.length; i++) out[i] = img.lo + raw.charCodeAt(i) * s;
     return out;
   }
-  function diverging(t) {  // t in [-1, 1]: orange, white, blue
-    const c = t < 0 ? NEG : POS, a = Math.min(1, Math.abs(t));
+  function diverging(t, fade) {  // t in [-1, 1]: orange, white, blue (fade: lighter)
+    const c = t < 0 ? NEG : POS, a = Math.min(1, Math.abs(t)) * (fade || 1);
     return [255 + (c[0] - 255) * a, 255 + (c[1] - 255) * a, 255 + (c[2] - 255) * a];
   }
   function scaleFor(kind, img) {  // value -> t in [-1, 1] by what the activation can give
@@ -74,11 +74,11 @@
     ctx.drawImage(small, 0, 0, size, size * small.height / small.width);
     return big;
   }
-  function mapCanvas(img, kind, plane) {  // a neuron's map (2-D) or a channel's feature map
+  function mapCanvas(img, kind, plane, fade) {  // a neuron's map (2-D) or a feature map
     const v = decode(img), s = img.shape;
     const h = s.length >= 2 ? s[s.length - 2] : 1, w = s[s.length - 1];
     const f = plane ? scaleFor(kind, img) : null, span = (img.hi - img.lo) || 1;
-    return paint(el("canvas"), v, h, w, plane ? (x) => diverging(f(x)) :
+    return paint(el("canvas"), v, h, w, plane ? (x) => diverging(f(x), fade) :
       (x) => diverging((x - img.lo) / span));
   }
   function channel(img, c) {  // one channel of a (C, H, W) picture as its own picture
@@ -185,7 +185,7 @@
       ctx.beginPath(); ctx.arc(px, py, 2.6, 0, 2 * Math.PI);
       ctx.fillStyle = binary ? (lab > pl.threshold ? "#0877bd" : "#f59322") :
         PALETTE[Math.round(lab) % PALETTE.length];
-      ctx.fill(); ctx.lineWidth = 0.6; ctx.strokeStyle = "#fff"; ctx.stroke();
+      ctx.fill(); ctx.lineWidth = 0.8; ctx.strokeStyle = "#fff"; ctx.stroke();
     });
     return canvas;
   }
@@ -199,7 +199,7 @@
       const multi = page.meta.output_units > 1;
       const m = Math.max(Math.abs(d.lo - thr), Math.abs(d.hi - thr)) || 1;
       const f = (x) => multi ? hex(PALETTE[Math.round(x) % PALETTE.length], 0.45) :
-        diverging(last === "sigmoid" ? 2 * (x - thr) : (x - thr) / m);
+        diverging(last === "sigmoid" ? 2 * (x - thr) : (x - thr) / m, 0.7);
       const big = enlarge(paint(el("canvas"), v, n, n, f), 300);
       big.id = "decision";
       box.appendChild(drawPoints(big));
@@ -299,7 +299,7 @@
     const mapBox = $("neuron-map");
     mapBox.textContent = "";
     if (page.meta.input.kind === "plane") {
-      const big = enlarge(mapCanvas(snap.maps.columns[j][i], col.kind, true), 220);
+      const big = enlarge(mapCanvas(snap.maps.columns[j][i], col.kind, true, 0.7), 220);
       mapBox.appendChild(drawPoints(big));
     } else {
       const feat = featureOf(snap, j);
