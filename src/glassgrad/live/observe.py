@@ -13,7 +13,6 @@ is ``lo + q / 255 · (hi − lo)``. Exact numbers travel as floats (trace tables
 from __future__ import annotations
 
 import base64
-import math
 
 import numpy as np
 

@@ -153,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             while True:
                 with state.cond:
-                    state.cond.wait_for(lambda: state.version != version or state.closed,
+                    state.cond.wait_for(lambda v=version: state.version != v or state.closed,
                                         timeout=KEEPALIVE_S)
                     version, closed = state.version, state.closed
                     out = []
