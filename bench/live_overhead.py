@@ -17,7 +17,7 @@ median, the snapshots taken and /proc/loadavg before and after.
 Workloads (as bench/w1_moons.py and bench/w3_lenet.py):
   W1  moons (1000 points), 2-4(tanh)-2(tanh)-1(sigmoid), BCE, SGD lr 0.1, batch 32, 150 epochs
   W3  LeNet-5 on MNIST-shaped random data (1×28×28, 10 classes), batch 64, SGD lr 0.01
-      momentum 0.9, cross-entropy, 6 epochs of 64 batches (384 steps)
+      momentum 0.9, cross-entropy, 4 epochs of 32 batches (128 steps)
 """
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ def _workload(name: str, quick: bool):
     from lenet import lenet_glassgrad
 
     rng = np.random.default_rng(0)
-    n = 64 * (16 if quick else 64)
+    n = 64 * (16 if quick else 32)
     x = rng.random((n, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, n)
     model = lenet_glassgrad()
     return (model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
-            (x, y), 2 if quick else 6, 64)
+            (x, y), 2 if quick else 4, 64)
 
 
 def worker(name: str, mode: str, quick: bool) -> None:

@@ -80,8 +80,10 @@ def test_fit_liveview_records_for_the_report(tmp_path):
                   callbacks=[view])
     finally:
         view.close()
+    (tmp_path / "summary.json").write_text('{"status": "failed", "loss": NaN}')
     path = live.write_report(tmp_path)
-    assert _data(open(path).read())["snapshots"][-1]["epoch"] == 2
+    data = _data(open(path).read())
+    assert data["snapshots"][-1]["epoch"] == 2 and data["summary"]["loss"] == "NaN"
 
 
 def test_train_live_cli(tmp_path):

@@ -13,6 +13,7 @@ import json
 import os
 
 from ..errors import GlassgradError
+from .observe import jsonable
 from .page import render_page
 from .recorder import FILENAME
 from .snapshot import FORMAT
@@ -58,8 +59,8 @@ def write_report(run_dir, out=None, title: str | None = None) -> str:
         if os.path.exists(p):
             with open(p, encoding="utf-8") as f:
                 text = f.read()
-            try:
-                rec[key] = json.loads(text) if name.endswith(".json") else text
+            try:  # NOTE: summary.json may hold NaN (a failed run); JSON for the page has none
+                rec[key] = jsonable(json.loads(text)) if name.endswith(".json") else text
             except json.JSONDecodeError:
                 pass
     title = title or os.path.basename(os.path.abspath(folder)) or "run"
