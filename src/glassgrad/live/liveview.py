@@ -115,6 +115,7 @@ class LiveView(SnapshotRecorder):
                 self.paused = True
                 self.snapshot(epoch_now)
                 self._status()
+        paused_at = None
         while True:
             want = False
             for cmd in self.state.take_commands():
@@ -123,7 +124,10 @@ class LiveView(SnapshotRecorder):
                 self.snapshot(epoch_now)
                 self._status()
             if not self.paused:
+                if paused_at is not None:  # NOTE: time paused is not training time
+                    self.schedule.t0 += time.perf_counter() - paused_at
                 return
+            paused_at = paused_at or time.perf_counter()
             with self.state.cond:
                 self.state.cond.wait_for(lambda: self.state.commands, timeout=0.2)
 

@@ -4,12 +4,13 @@
                         callbacks=[live.SnapshotRecorder("runs/moons/live.json")])
     # then: glassgrad report runs/moons   (or live.write_report("runs/moons"))
 
-The default interval is a time budget: a snapshot is taken at an epoch end only when the
-training time since the last one is at least ``1 / budget`` times what the last one cost, so
-snapshots take at most ``budget`` (4%) of the training time on any workload; the first (before
-training) and the last (after it) are always taken. ``every=N`` takes one every N epochs
-instead. Beyond ``max_snapshots`` the recorder keeps every other one (first and last kept) and
-from then on records every second due snapshot, so long runs stay evenly covered.
+The default interval is a time budget: a snapshot is taken at an epoch end only when the time
+spent on snapshots so far (setting up included), plus what the last one cost, is at most
+``budget`` (4%) of the time since training began; so snapshots take about 4% of the training
+time on any workload, plus the last one (after training), which is always taken.
+``every=N`` takes one every N epochs instead. Beyond ``max_snapshots`` the recorder keeps
+every other one (first and last kept) and from then on records every second due snapshot, so
+long runs stay evenly covered.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ FILENAME = "live.json"
 
 
 class Schedule:
-    """When the next snapshot is due: ``every`` epochs, or when the time since the last one is
-    at least ``max(min_interval, cost / budget)``."""
+    """When the next snapshot is due: ``every`` epochs, or when the time spent on snapshots so
+    far (setup included) plus the last one's cost stays within ``budget`` of the time since
+    training began, and ``min_interval`` seconds have passed since the last one."""
 
     def __init__(self, every: int | None = None, budget: float = 0.04,
                  min_interval: float = 0.0):
@@ -36,17 +38,30 @@ class Schedule:
         if not 0 < budget <= 1:
             raise ValueError(f"live view: budget must be a fraction in (0, 1], got {budget!r}.")
         self.every, self.budget, self.min_interval = every, float(budget), float(min_interval)
-        self.last_end, self.last_cost = time.perf_counter(), 0.0
+        self.begin()
+
+    def begin(self) -> None:
+        """Training starts now: nothing spent yet."""
+        self.t0 = self.last_end = time.perf_counter()
+        self.spent = self.last_cost = 0.0
 
     def due(self, epochs_done: int | None = None) -> bool:
         if self.every is not None:
             return epochs_done is not None and epochs_done % self.every == 0
-        wait = max(self.min_interval, self.last_cost / self.budget)
-        return time.perf_counter() - self.last_end >= wait
+        now = time.perf_counter()
+        if now - self.last_end < self.min_interval:
+            return False
+        return self.spent + self.last_cost <= self.budget * (now - self.t0)
 
     def record(self, start: float) -> None:
+        """A snapshot (or the setup) ran from ``start`` until now."""
         self.last_end = time.perf_counter()
         self.last_cost = self.last_end - start
+        self.spent += self.last_cost
+
+    def skip(self) -> None:
+        """A due snapshot was skipped (thinning): wait a full interval again."""
+        self.last_end = time.perf_counter()
 
 
 def loss_of(callback, loss):
@@ -93,11 +108,15 @@ class SnapshotRecorder(Callback):
 
     # ------------------------------------------------------------------ recording
     def _start(self) -> None:
+        """Set up on the first batch's eve: the probe, the snapshotter; the budget starts."""
+        self.schedule.begin()
+        start = time.perf_counter()
         x, y = self.probe if self.probe is not None else probe_batch(
             self.params.get("loader"), self.probe_size)
         self.snapshotter = Snapshotter(self.model, loss_of(self, self.loss), x, y,
                                        sample=self.sample, grid=self.grid,
                                        history=getattr(self.model, "history", None))
+        self.schedule.spent += time.perf_counter() - start  # NOTE: the setup counts too
 
     def snapshot(self, epoch: float, logs=None) -> dict:
         """Take one snapshot now, keep it, and return it."""
@@ -119,7 +138,7 @@ class SnapshotRecorder(Callback):
             return False
         self._due += 1
         if self._due % self._stride:
-            self.schedule.record(time.perf_counter())  # skipped: wait a full interval again
+            self.schedule.skip()
             return False
         return True
 
