@@ -39,6 +39,7 @@ run folder: config.toml, history.csv, history.json, weights.npz (state_dict, num
 summary.json (final train/val/test metrics), diagnosis.md/.json (the network's health: vanishing
 or exploding gradients, dead or saturated units, learning rate, overfitting) and layer_stats.md;
 with matplotlib curves.png, decision_boundary.png (2-D data) and layer_dynamics.png;
+live.json (snapshots of the network for 'glassgrad report RUN_DIR');
 INTERRUPTED after Ctrl-C (the files then hold the finished epochs).
 
 exit status: 0 success, 2 bad input (config, data, arguments), 130 interrupted."""

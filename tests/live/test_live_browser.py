@@ -97,7 +97,8 @@ def test_live_page_and_report_in_chromium(browser, tmp_path):
     x, y = x.astype(np.float32), y.astype(np.float32)
     model = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 1),
                           nn.Sigmoid())
-    view = train.LiveView(path=tmp_path, start_paused=True, min_interval=0.05, echo=None)
+    view = train.LiveView(path=tmp_path, start_paused=True, min_interval=0.05, echo=None,
+                          title="moons, 2-6-4-1")
     done = threading.Event()
 
     def go():
@@ -150,7 +151,7 @@ def test_live_page_and_report_in_chromium(browser, tmp_path):
         view.close()
 
     # the static report of the same run, from a file, with no server and no network
-    path = live.write_report(tmp_path, tmp_path / "report.html")
+    path = live.write_report(tmp_path, tmp_path / "report.html", title="moons, 2-6-4-1")
     d.get("file://" + os.path.abspath(path))
     _wait(lambda: len(_q(d, "#network .neuron canvas")) == 13, what="the report's neuron maps")
     assert _js(d, "return performance.getEntriesByType('resource').length") == 0

@@ -234,3 +234,49 @@ def test_image8_and_jsonable_edge_cases():
     assert jsonable(np.array([[1.23456789, np.nan]]), 3) == [[1.23, "NaN"]]
     with pytest.raises(ValueError, match="sample 9"):
         Snapshotter(_mlp(), nn.BCELoss(), *_moons(9), sample=9)
+
+
+def test_schedule_keeps_snapshots_within_the_budget(monkeypatch):
+    from glassgrad.live import recorder
+
+    clock = [0.0]
+    monkeypatch.setattr(recorder.time, "perf_counter", lambda: clock[0])
+    s = recorder.Schedule(budget=0.1, min_interval=0.05)
+    s.spent += 0.02  # the setup
+    clock[0] = 0.02
+    s.record(0.0)  # a first snapshot of 0.02 s: spent 0.04
+    assert s.spent == pytest.approx(0.04)
+    clock[0] = 0.5  # 0.04 + 0.02 > 10% of 0.5 s
+    assert not s.due()
+    clock[0] = 0.6
+    assert s.due()  # 0.06 <= 10% of 0.6 s
+    s.skip()
+    clock[0] = 0.63
+    assert not s.due()  # within min_interval of the skipped one
+    every = recorder.Schedule(every=3)
+    assert [every.due(e) for e in range(1, 7)] == [False, False, True, False, False, True]
+    with pytest.raises(ValueError, match="every"):
+        recorder.Schedule(every=0)
+    with pytest.raises(ValueError, match="budget"):
+        recorder.Schedule(budget=0)
+
+
+def test_a_failing_snapshot_stops_snapshots_not_training(monkeypatch):
+    x, y = _moons(60)
+    model = _mlp()
+    rec = live.SnapshotRecorder(every=1)
+    calls = [0]
+    take = live.Snapshotter.take
+
+    def flaky(self, *a, **k):
+        calls[0] += 1
+        if calls[0] == 3:
+            raise FloatingPointError("boom")
+        return take(self, *a, **k)
+
+    monkeypatch.setattr(live.Snapshotter, "take", flaky)
+    with pytest.warns(RuntimeWarning, match="snapshots stopped at step 2.*boom"):
+        history = train.fit(model, nn.BCELoss(), optim.SGD(model.parameters(), lr=0.1),
+                            train=(x, y), epochs=4, batch_size=60, verbose=0, callbacks=[rec])
+    assert len(history.epoch) == 4 and len(rec.snapshots) == 2
+    assert "boom" in rec.recording()["error"]

@@ -59,19 +59,14 @@ class LiveView(SnapshotRecorder):
         self.server.close()
 
     # ------------------------------------------------------------------ publishing
-    def _status(self, state: str | None = None, **extra) -> None:
+    def _status(self, state: str | None = None, error: str | None = None) -> None:
         state = state or ("paused" if self.paused else "running")
         self.state.publish(state=state, epoch=self.epoch, step=self.step,
                            sample=self.snapshotter.sample, delay_ms=int(self.delay * 1000),
-                           **extra)
+                           error=error or self.error)
 
-    def snapshot(self, epoch: float, logs=None) -> dict:
-        start = time.perf_counter()
-        snap = self.snapshotter.take(epoch, self.step, logs)
-        self.keep(snap)
+    def publish(self, snap: dict) -> None:
         self.state.publish(snapshot=snap)
-        self.schedule.record(start)  # NOTE: the cost includes encoding it for the page
-        return snap
 
     # ------------------------------------------------------------------ controls
     def _command(self, cmd: dict) -> None:

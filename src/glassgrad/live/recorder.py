@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 
 from ..train.callbacks import Callback
 from .snapshot import FORMAT, Snapshotter, probe_batch
@@ -104,7 +105,7 @@ class SnapshotRecorder(Callback):
         self.snapshots: list = []
         self.snapshotter = None
         self._stride, self._due = 1, 0
-        self.step = 0
+        self.step, self.error = 0, None
 
     # ------------------------------------------------------------------ recording
     def _start(self) -> None:
@@ -118,13 +119,27 @@ class SnapshotRecorder(Callback):
                                        history=getattr(self.model, "history", None))
         self.schedule.spent += time.perf_counter() - start  # NOTE: the setup counts too
 
-    def snapshot(self, epoch: float, logs=None) -> dict:
-        """Take one snapshot now, keep it, and return it."""
+    def snapshot(self, epoch: float, logs=None) -> dict | None:
+        """Take one snapshot now, keep it (and publish it), and return it.
+
+        A snapshot that fails after the first one stops the snapshots with a warning saying
+        why, not the training (the first one fails before any training, with its error)."""
         start = time.perf_counter()
-        snap = self.snapshotter.take(epoch, self.step, logs)
+        try:
+            snap = self.snapshotter.take(epoch, self.step, logs)
+        except Exception as exc:
+            if not self.snapshots:
+                raise
+            self.error = f"snapshots stopped at step {self.step}: {type(exc).__name__}: {exc}"
+            warnings.warn(f"{type(self).__name__}: {self.error}", RuntimeWarning, stacklevel=2)
+            return None
         self.keep(snap)
-        self.schedule.record(start)
+        self.publish(snap)
+        self.schedule.record(start)  # NOTE: the cost includes publishing it
         return snap
+
+    def publish(self, snap: dict) -> None:
+        """Hand a new snapshot on (the live view sends it to the page)."""
 
     def keep(self, snap: dict) -> None:
         self.snapshots.append(snap)
@@ -134,7 +149,7 @@ class SnapshotRecorder(Callback):
             self._stride *= 2
 
     def _due_now(self, epochs_done=None) -> bool:
-        if not self.schedule.due(epochs_done):
+        if self.error is not None or not self.schedule.due(epochs_done):
             return False
         self._due += 1
         if self._due % self._stride:
@@ -159,7 +174,7 @@ class SnapshotRecorder(Callback):
             return
         history = getattr(self.model, "history", None)
         done = len(history.epoch) if history is not None else None
-        if self.snapshots and self.snapshots[-1]["step"] != self.step:
+        if self.snapshots and self.snapshots[-1]["step"] != self.step and self.error is None:
             epoch = (history.epoch[-1] + 1) if history is not None and history.epoch else 0
             self.snapshot(float(epoch), {k: v for k, v in (logs or {}).items()
                                          if k != "interrupted"})
@@ -177,5 +192,5 @@ class SnapshotRecorder(Callback):
         return {"format": FORMAT, "meta": self.snapshotter.meta(), "snapshots": self.snapshots,
                 "history": jsonable(getattr(history, "history", {}), None),
                 "epochs": list(getattr(history, "epoch", [])),
-                "stop_reason": getattr(history, "stop_reason", None),
+                "stop_reason": getattr(history, "stop_reason", None), "error": self.error,
                 "epochs_done": epochs_done}

@@ -15,7 +15,7 @@
   function fmt(v, p) {  // as glassgrad.explain.fmt: fixed decimals, -0.0000 -> 0.0000
     p = p === undefined ? 4 : p;
     if (v === null || v === undefined) return "—";
-    if (typeof v === "string") return v;
+    if (typeof v === "string") return { NaN: "nan", Infinity: "inf", "-Infinity": "-inf" }[v] || v;
     if (!isFinite(v)) return isNaN(v) ? "nan" : (v > 0 ? "inf" : "-inf");
     let t = v.toFixed(p);
     if (t.startsWith("-") && Number(t) === 0) t = t.slice(1);
