@@ -15,7 +15,7 @@ modes alike; the table gives the median seconds per run, the overhead against th
 median, the snapshots taken and /proc/loadavg before and after.
 
 Workloads (as bench/w1_moons.py and bench/w3_lenet.py):
-  W1  moons (1000 points), 2-4(tanh)-2(tanh)-1(sigmoid), BCE, SGD lr 0.1, batch 32, 150 epochs
+  W1  moons (1000 points), 2-4(tanh)-2(tanh)-1(sigmoid), BCE, SGD lr 0.1, batch 32, 300 epochs
   W3  LeNet-5 on MNIST-shaped random data (1×28×28, 10 classes), batch 64, SGD lr 0.01
       momentum 0.9, cross-entropy, 4 epochs of 32 batches (128 steps)
 """
@@ -49,7 +49,7 @@ def _workload(name: str, quick: bool):
                               nn.Linear(2, 1), nn.Sigmoid())
         return (model, nn.BCELoss(), optim.SGD(model.parameters(), lr=0.1),
                 (x.astype(np.float32), y.astype(np.float32).reshape(-1, 1)),
-                30 if quick else 150, 32)
+                30 if quick else 300, 32)
     sys.path.insert(0, HERE)
     from lenet import lenet_glassgrad
 

@@ -56,7 +56,7 @@ def probe_batch(data, size: int | None = None):
         x, y = numpy(data[0]) if hasattr(data[0], "data") else np.asarray(data[0]), data[1]
         y = numpy(y) if hasattr(y, "data") else np.asarray(y)
         size = size or auto_probe_size(x.shape[1:])
-        idx = np.unique(np.linspace(0, len(x) - 1, min(size, len(x))).round().astype(int))
+        idx = np.linspace(0, len(x) - 1, min(size, len(x))).round().astype(int)
         return x[idx], y[idx]
     ds = getattr(data, "dataset", data)
     if not (hasattr(ds, "__getitem__") and hasattr(ds, "__len__")):
@@ -67,7 +67,8 @@ def probe_batch(data, size: int | None = None):
     if size is None:
         first = ds[0]
         size = auto_probe_size(np.shape(first[0] if isinstance(first, (tuple, list)) else first))
-    idx = np.unique(np.linspace(0, n - 1, min(size, n)).round().astype(int))
+    # NOTE: a step of at least 1 keeps the rounded indices distinct (no np.unique needed)
+    idx = np.linspace(0, n - 1, min(size, n)).round().astype(int)
     batch = default_collate([ds[int(i)] for i in idx])
     if not (isinstance(batch, tuple) and len(batch) >= 2):
         raise TypeError("live view: dataset samples must be (input, target) pairs; pass "
