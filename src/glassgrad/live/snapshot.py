@@ -14,6 +14,7 @@ are restored, so training goes on exactly as without it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -111,7 +112,7 @@ class Snapshotter:
         self.sample = 0
         self.set_sample(sample)
         self.seq = 0
-        self.loss_fn, self.loss_name = resolve_loss(loss)
+        self.loss_name = resolve_loss(loss)[1]
         layers, out = self._observe(self.x)
         self.y = _align_targets(np.asarray(y), out, loss)
         self._meta = self._build_meta(layers, out)
@@ -124,13 +125,20 @@ class Snapshotter:
                              f"(0..{len(self.x) - 1}).")
         self.sample = i
 
-    def _observe(self, x):
+    @contextlib.contextmanager
+    def _eval(self):
+        """The model in eval mode (dropout draws no random numbers, batch norm keeps its
+        running statistics), its mode restored after."""
         was = getattr(self.model, "training", False)
         self.model.eval()
         try:
-            return forward_outputs(self.model, x)
+            yield
         finally:
             self.model.train(was)
+
+    def _observe(self, x):
+        with self._eval():
+            return forward_outputs(self.model, x)
 
     @property
     def kind(self) -> str:
@@ -169,7 +177,8 @@ class Snapshotter:
                 "probe": {"size": int(len(self.x)), "sample": self.sample},
                 "labels": jsonable(_labels(self.y), 6)}
         try:
-            trace(self.model, self.x[:1], self.y[:1], self.loss)
+            with self._eval():
+                trace(self.model, self.x[:1], self.y[:1], self.loss)
             meta["trace"] = None
         except (GlassgradError, TypeError, ValueError) as exc:
             meta["trace"] = str(exc)  # why this model has no per-neuron trace tables
@@ -247,9 +256,7 @@ class Snapshotter:
     def _explain(self) -> dict:
         """Layer statistics + findings (``explain.diagnose``) and the trace tables
         (``explain.trace``) of the chosen sample, in eval mode."""
-        was = getattr(self.model, "training", False)
-        self.model.eval()
-        try:
+        with self._eval():
             report = diagnose(self.model, (self.x, self.y), self.history, loss=self.loss)
             records = report.stats.records()
             for rec in records:  # histogram counts only: the bins span [min, max] evenly
@@ -263,8 +270,6 @@ class Snapshotter:
                 i = self.sample
                 t = trace(self.model, self.x[i:i + 1], self.y[i:i + 1], self.loss)
                 out["trace"] = trace_tables(t)
-        finally:
-            self.model.train(was)
         return out
 
 
