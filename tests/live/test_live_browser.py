@@ -169,3 +169,50 @@ def test_live_page_and_report_in_chromium(browser, tmp_path):
         _q(d, "#findings .finding")
     _screenshot(d, "report.png")
     assert _errors(d) == []
+
+
+def _gru():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.fc = nn.GRU(3, 6, batch_first=True), nn.Linear(6, 1)
+
+        def forward(self, x):
+            out, _ = self.rnn(x)
+            return self.fc(out[:, -1])
+
+    return Net()
+
+
+@pytest.mark.parametrize("kind", ["image", "sequence"])
+def test_report_of_image_and_sequence_models_in_chromium(browser, tmp_path, kind):
+    if kind == "image":
+        from glassgrad.data.digits import load_digits
+
+        x, y = load_digits()
+        x, y = x[:256], y[:256]
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(64, 10))
+        loss = nn.CrossEntropyLoss()
+    else:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((64, 10, 3)).astype(np.float32)
+        y = x[:, :, 0].sum(axis=1, keepdims=True)
+        model, loss = _gru(), nn.MSELoss()
+    train.fit(model, loss, optim.Adam(model.parameters(), lr=0.01), train=(x, y), epochs=2,
+              batch_size=32, verbose=0, callbacks=[live.SnapshotRecorder(tmp_path, every=1)])
+    path = live.write_report(tmp_path, title=f"{kind} model")
+    d = browser
+    d.get("file://" + os.path.abspath(path))
+    if kind == "image":
+        # the sample, 4 feature maps, 4 filters; the conv channels' maps in the diagram
+        _wait(lambda: len(_q(d, "#output .maps canvas")) == 1 + 4 + 4, what="feature maps")
+        assert len(_q(d, '#network .neuron[data-layer="1"] canvas')) == 4
+        _screenshot(d, "report_cnn.png")
+    else:
+        _wait(lambda: len(_q(d, "#output canvas")) == 1, what="the hidden-state map")
+        assert "10" in d.find_element("id", "output").text  # time steps
+    _q(d, '.neuron[data-layer="1"][data-unit="0"]')[0].click()
+    assert "trace" in d.find_element("id", "trace").text  # why there is no trace table
+    assert _q(d, "#trace-neuron td[data-key=a]")
+    assert _errors(d) == []
