@@ -121,6 +121,8 @@ def test_pause_step_resume_and_sample(run):
     # after training the model is idle: a sample request is answered at once
     run.control("sample", 2)
     assert run.state()["snapshot"]["sample"] == 2
+    assert "outside the probe" in run.control("sample", 10_000)["error"]
+    assert run.state()["snapshot"]["sample"] == 2
 
 
 def test_server_sent_events(run):

@@ -75,11 +75,15 @@ class LiveView(SnapshotRecorder):
         if not self.finished:
             self.state.command(cmd)
             return
+        error = None
         with self.state.cond:  # one page command at a time touches the idle model
             if cmd["action"] == "sample" and self.snapshotter is not None:
-                self.snapshotter.set_sample(cmd["value"])
-                self.snapshot(self.snapshots[-1]["epoch"] if self.snapshots else 0.0)
-        self._status("finished")
+                try:
+                    self.snapshotter.set_sample(cmd["value"])
+                    self.snapshot(self.snapshots[-1]["epoch"] if self.snapshots else 0.0)
+                except ValueError as exc:
+                    error = str(exc)
+        self._status("finished", error)
 
     def _apply(self, cmd: dict) -> bool:
         """Apply one command on the training thread; True if a new snapshot is wanted."""
@@ -128,6 +132,7 @@ class LiveView(SnapshotRecorder):
 
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, logs=None):
+        self.finished = False
         self._start()
         self.state.publish(meta=self.snapshotter.meta())
         self.snapshot(0.0)
