@@ -11,8 +11,10 @@ same initial weights), timed around ``fit`` only, in one of three modes:
             process reads the server-sent events stream, as a browser would
 
 Rounds alternate the modes (rotating which goes first) so load on a shared machine hits all
-modes alike; the table gives the median seconds per run, the overhead against the baseline's
-median, the snapshots taken and /proc/loadavg before and after.
+modes alike; the table gives the median wall-clock and CPU seconds per run (CPU time of the
+training process, server threads included: less sensitive to other load on a shared machine),
+the overheads against the baseline's medians, the snapshots taken and /proc/loadavg before and
+after.
 
 Workloads (as bench/w1_moons.py and bench/w3_lenet.py):
   W1  moons (1000 points), 2-4(tanh)-2(tanh)-1(sigmoid), BCE, SGD lr 0.1, batch 32, 300 epochs
@@ -76,16 +78,16 @@ def worker(name: str, mode: str, quick: bool) -> None:
         reader = subprocess.Popen([sys.executable, __file__, "--read", view.url + "events"],
                                   stdout=subprocess.DEVNULL)
         time.sleep(0.3)  # the page is connected before training starts
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     train.fit(model, loss, opt, train=data, epochs=epochs, batch_size=batch, verbose=0,
               shuffle=True, seed=0, callbacks=callbacks)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     snaps = len(callbacks[0].snapshots) if callbacks else 0
     cost = sum(s["cost_s"] for s in callbacks[0].snapshots) if callbacks else 0.0
     if reader is not None:
         callbacks[0].close()
         reader.terminate()
-    print(json.dumps({"seconds": elapsed, "snapshots": snaps, "snapshot_s": cost}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "snapshots": snaps, "snapshot_s": cost}))
 
 
 def read_events(url: str) -> None:
@@ -112,8 +114,8 @@ def main() -> None:
     env = dict(os.environ, PYTHONPATH=os.path.join(HERE, "..", "src"))
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         env.setdefault(var, "2")
-    print("| workload | mode | median s | overhead | snapshots | snapshot s | loadavg before → "
-          "after |\n|---|---|---|---|---|---|---|")
+    print("| workload | mode | median wall s | overhead | median CPU s | overhead | snapshots | "
+          "snapshot s | loadavg before → after |\n|---|---|---|---|---|---|---|---|---|")
     for name in ([args.only] if args.only else ["W1", "W3"]):
         with open("/proc/loadavg") as f:
             load0 = " ".join(f.read().split()[:3])
@@ -128,12 +130,15 @@ def main() -> None:
         with open("/proc/loadavg") as f:
             load1 = " ".join(f.read().split()[:3])
         base = statistics.median(x["seconds"] for x in runs["none"])
+        base_cpu = statistics.median(x["cpu"] for x in runs["none"])
         for mode in MODES:
             med = statistics.median(x["seconds"] for x in runs[mode])
+            cpu = statistics.median(x["cpu"] for x in runs[mode])
             snaps = statistics.median(x["snapshots"] for x in runs[mode])
             cost = statistics.median(x["snapshot_s"] for x in runs[mode])
-            print(f"| {name} | {mode} | {med:.3f} | {100 * (med / base - 1):+.1f}% | {snaps:g} | "
-                  f"{cost:.3f} | {load0} → {load1} |", flush=True)
+            print(f"| {name} | {mode} | {med:.3f} | {100 * (med / base - 1):+.1f}% | {cpu:.3f} | "
+                  f"{100 * (cpu / base_cpu - 1):+.1f}% | {snaps:g} | {cost:.3f} | "
+                  f"{load0} → {load1} |", flush=True)
 
 
 if __name__ == "__main__":
