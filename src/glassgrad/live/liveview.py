@@ -45,7 +45,7 @@ class LiveView(SnapshotRecorder):
         self.server.on_command = self._command
         self.state = self.server.state
         self.paused, self.steps_left, self.delay = bool(start_paused), 0, 0.0
-        self.finished, self.epoch = False, 0
+        self.finished, self.epoch, self._pushed = False, 0, 0.0
         if echo is not None:
             echo(f"live view: {self.url}" + ("  (training waits for Run on the page)"
                                               if start_paused else ""))
@@ -61,6 +61,7 @@ class LiveView(SnapshotRecorder):
     # ------------------------------------------------------------------ publishing
     def _status(self, state: str | None = None, error: str | None = None) -> None:
         state = state or ("paused" if self.paused else "running")
+        self._pushed = time.perf_counter()
         self.state.publish(state=state, epoch=self.epoch, step=self.step,
                            sample=self.snapshotter.sample, delay_ms=int(self.delay * 1000),
                            error=error or self.error)
@@ -157,10 +158,13 @@ class LiveView(SnapshotRecorder):
         from .observe import jsonable
 
         self.epoch = epoch + 1
-        self.state.publish(epoch_logs={"epoch": epoch, "logs": jsonable(logs or {})})
+        self.state.publish(epoch_logs={"epoch": epoch, "logs": jsonable(logs or {})},
+                           notify=False)
         if self.schedule.every is not None and self._due_now(epoch + 1):
             self.snapshot(epoch + 1, logs)
-        self._status()
+            self._status()
+        elif time.perf_counter() - self._pushed >= self.schedule.min_interval:
+            self._status()  # NOTE: sends the epochs since the last push, at most 4 times a second
 
     def on_train_end(self, logs=None):
         try:

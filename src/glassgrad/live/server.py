@@ -45,7 +45,10 @@ class LiveState:
         self.version, self.closed = 0, False
         self.commands: list[dict] = []
 
-    def publish(self, *, meta=None, snapshot=None, epoch_logs=None, **status) -> None:
+    def publish(self, *, meta=None, snapshot=None, epoch_logs=None, notify: bool = True,
+                **status) -> None:
+        """Store what is new; ``notify=False`` only stores it (the next notified publish sends
+        it: epoch logs of fast epochs are batched instead of waking the page every epoch)."""
         with self.cond:
             if meta is not None:
                 self.meta = json.dumps(meta, separators=(",", ":"))
@@ -54,9 +57,11 @@ class LiveState:
                 self.snapshot_seq = snapshot["seq"]
             if epoch_logs is not None:
                 self.epochs.append(json.dumps(epoch_logs, separators=(",", ":")))
-            self.status = dict(self.status, **status)
-            self.version += 1
-            self.cond.notify_all()
+            if status:
+                self.status = dict(self.status, **status)
+            if notify:
+                self.version += 1
+                self.cond.notify_all()
 
     def command(self, cmd: dict) -> None:
         with self.cond:

@@ -474,8 +474,8 @@
   function control(action, value) {
     return fetch("control", { method: "POST", headers: { "Content-Type": "application/json" },
                               body: JSON.stringify({ action: action, value: value }) })
-      .then((r) => r.ok ? r.json() : null)
-      .then((st) => { if (st) { page.status = st; renderStatus(); } })
+      .then((r) => { if (!r.ok) $("status").textContent = "control refused (" + r.status + ")"; })
+      // NOTE: the status itself comes by the event stream; the reply may be older than it
       .catch(() => { $("status").textContent = "the training process is not reachable"; });
   }
   function startLive() {
