@@ -242,16 +242,19 @@ def test_schedule_keeps_snapshots_within_the_budget(monkeypatch):
     clock = [0.0]
     monkeypatch.setattr(recorder.time, "perf_counter", lambda: clock[0])
     s = recorder.Schedule(budget=0.1, min_interval=0.05)
-    s.spent += 0.02  # the setup
+    s.charge(0.02)  # the setup
     clock[0] = 0.02
     s.record(0.0)  # a first snapshot of 0.02 s: spent 0.04
     assert s.spent == pytest.approx(0.04)
     clock[0] = 0.5  # 0.04 + 0.02 > 10% of 0.5 s
     assert not s.due()
     clock[0] = 0.6
-    assert s.due()  # 0.06 <= 10% of 0.6 s
+    assert s.due() and s.next_at == pytest.approx(0.6)  # 0.06 <= 10% of 0.6 s
+    s.shift(0.2)  # a pause of 0.2 s earns no budget
+    assert not s.due() and s.next_at == pytest.approx(0.8)
+    clock[0] = 0.6 + 0.2
     s.skip()
-    clock[0] = 0.63
+    clock[0] = 0.83
     assert not s.due()  # within min_interval of the skipped one
     every = recorder.Schedule(every=3)
     assert [every.due(e) for e in range(1, 7)] == [False, False, True, False, False, True]

@@ -41,6 +41,7 @@ class LiveView(SnapshotRecorder):
                  title: str = "training", **kwargs):
         super().__init__(path, **kwargs)
         self.schedule.min_interval = float(min_interval)
+        self.schedule.begin()
         self.server = LiveServer(port, host, title).start()
         self.server.on_command = self._command
         self.state = self.server.state
@@ -125,7 +126,7 @@ class LiveView(SnapshotRecorder):
                 self._status()
             if not self.paused:
                 if paused_at is not None:  # NOTE: time paused is not training time
-                    self.schedule.t0 += time.perf_counter() - paused_at
+                    self.schedule.shift(time.perf_counter() - paused_at)
                 return
             paused_at = paused_at or time.perf_counter()
             with self.state.cond:
@@ -144,12 +145,17 @@ class LiveView(SnapshotRecorder):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        # NOTE: runs after every batch: two comparisons unless a snapshot may be due or the
+        # page sent a command (tiny W1 batches take ~80 us; this must stay far below that).
         self.step += 1
-        steps = self.params.get("steps") or (batch + 1)
-        now = self.epoch + (batch + 1) / max(steps, batch + 1)
         if self.delay:
             time.sleep(self.delay)
-        if self.schedule.every is None and self._due_now():
+        due = self.schedule.every is None and time.perf_counter() >= self.schedule.next_at
+        if not (due or self.state.commands or self.paused or self.steps_left):
+            return
+        steps = self.params.get("steps") or (batch + 1)
+        now = self.epoch + (batch + 1) / max(steps, batch + 1)
+        if due and self._due_now():
             self.snapshot(now, logs)
             self._status()
         self._gate(now)

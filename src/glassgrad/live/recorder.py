@@ -47,24 +47,39 @@ class Schedule:
         """Training starts now: nothing spent yet."""
         self.t0 = self.last_end = time.perf_counter()
         self.spent = self.last_cost = 0.0
+        self._plan()
+
+    def _plan(self) -> None:
+        # spent + last_cost <= budget · (now − t0)  ⟺  now >= t0 + (spent + last_cost) / budget
+        self.next_at = max(self.last_end + self.min_interval,
+                           self.t0 + (self.spent + self.last_cost) / self.budget)
 
     def due(self, epochs_done: int | None = None) -> bool:
         if self.every is not None:
             return epochs_done is not None and epochs_done % self.every == 0
-        now = time.perf_counter()
-        if now - self.last_end < self.min_interval:
-            return False
-        return self.spent + self.last_cost <= self.budget * (now - self.t0)
+        return time.perf_counter() >= self.next_at
 
     def record(self, start: float) -> None:
         """A snapshot (or the setup) ran from ``start`` until now."""
         self.last_end = time.perf_counter()
         self.last_cost = self.last_end - start
         self.spent += self.last_cost
+        self._plan()
+
+    def charge(self, seconds: float) -> None:
+        """Count ``seconds`` of other work (the setup) against the budget."""
+        self.spent += seconds
+        self._plan()
+
+    def shift(self, seconds: float) -> None:
+        """``seconds`` that were not training (a pause) do not earn budget."""
+        self.t0 += seconds
+        self._plan()
 
     def skip(self) -> None:
         """A due snapshot was skipped (thinning): wait a full interval again."""
         self.last_end = time.perf_counter()
+        self._plan()
 
 
 def loss_of(callback, loss):
@@ -122,7 +137,7 @@ class SnapshotRecorder(Callback):
         self.snapshotter = Snapshotter(self.model, loss_of(self, self.loss), x, y,
                                        sample=self.sample, grid=self.grid,
                                        history=getattr(self.model, "history", None))
-        self.schedule.spent += time.perf_counter() - start  # NOTE: the setup counts too
+        self.schedule.charge(time.perf_counter() - start)  # NOTE: the setup counts too
 
     def snapshot(self, epoch: float, logs=None) -> dict | None:
         """Take one snapshot now, keep it (and publish it), and return it.
