@@ -6,6 +6,7 @@ Each measurement is one ``train.fit`` run in its OWN process (fresh interpreter,
 same initial weights), timed around ``fit`` only, in one of three modes:
 
   none      no callback (the baseline)
+  nop       a callback that does nothing (what any callback costs fit)
   record    ``live.SnapshotRecorder`` at its default interval (what ``glassgrad train`` adds)
   live      ``train.LiveView`` at its default interval, with a page connected: a separate
             process reads the server-sent events stream, as a browser would
@@ -33,7 +34,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODES = ("none", "record", "live")
+MODES = ("none", "nop", "record", "live")
 
 
 def _workload(name: str, quick: bool):
@@ -70,7 +71,9 @@ def worker(name: str, mode: str, quick: bool) -> None:
 
     model, loss, opt, data, epochs, batch = _workload(name, quick)
     callbacks, reader = [], None
-    if mode == "record":
+    if mode == "nop":
+        callbacks = [train.Callback()]
+    elif mode == "record":
         callbacks = [live.SnapshotRecorder()]
     elif mode == "live":
         view = train.LiveView(echo=None)
@@ -82,8 +85,8 @@ def worker(name: str, mode: str, quick: bool) -> None:
     train.fit(model, loss, opt, train=data, epochs=epochs, batch_size=batch, verbose=0,
               shuffle=True, seed=0, callbacks=callbacks)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    snaps = len(callbacks[0].snapshots) if callbacks else 0
-    cost = sum(s["cost_s"] for s in callbacks[0].snapshots) if callbacks else 0.0
+    shots = getattr(callbacks[0], "snapshots", []) if callbacks else []
+    snaps, cost = len(shots), sum(s["cost_s"] for s in shots)
     if reader is not None:
         callbacks[0].close()
         reader.terminate()
@@ -121,7 +124,7 @@ def main() -> None:
             load0 = " ".join(f.read().split()[:3])
         runs = {m: [] for m in MODES}
         for r in range(args.rounds):
-            order = MODES[r % 3:] + MODES[:r % 3]
+            order = MODES[r % len(MODES):] + MODES[:r % len(MODES)]
             for mode in order:
                 cmd = [sys.executable, __file__, "--worker", name, mode] + (
                     ["--quick"] if args.quick else [])

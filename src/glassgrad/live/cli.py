@@ -4,7 +4,7 @@
     glassgrad train run.toml --live --port 8765
     glassgrad report runs/my-run -o my-run.html
 
-``glassgrad train`` records snapshots for the report in every run (``live.json``, at most 4% of
+``glassgrad train`` records snapshots for the report in every run (``live.json``, at most 3% of
 the training time); with ``--live`` the same recorder also serves them while training runs.
 """
 

@@ -5,7 +5,7 @@
     # live view: http://127.0.0.1:51234/run/Xq.../   <- open it; pause, step, resume there
 
 A normal training callback (Keras hook names). Between batches it publishes a snapshot when
-the time budget allows (at most ``budget`` = 4% of the training time, and at most every
+the time budget allows (at most ``budget`` = 3% of the training time, and at most every
 ``min_interval`` seconds), the epoch logs after every epoch, and obeys the page's controls:
 pause, single-step (one batch), resume, the sample the trace shows, and a delay per batch
 (slow motion). Everything touching the model runs on the training thread; the server threads

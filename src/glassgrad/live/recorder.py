@@ -6,7 +6,7 @@
 
 The default interval is a time budget: a snapshot is taken at an epoch end only when the time
 spent on snapshots so far (setting up included), plus what the last one cost, is at most
-``budget`` (4%) of the time since training began; so snapshots take about 4% of the training
+``budget`` (3%) of the time since training began; so snapshots take about 3% of the training
 time on any workload, plus the last one (after training), which is always taken.
 ``every=N`` takes one every N epochs instead. Beyond ``max_snapshots`` the recorder keeps
 every other one (first and last kept) and from then on records every second due snapshot, so
@@ -33,7 +33,7 @@ class Schedule:
     far (setup included) plus the last one's cost stays within ``budget`` of the time since
     training began, and ``min_interval`` seconds have passed since the last one."""
 
-    def __init__(self, every: int | None = None, budget: float = 0.04,
+    def __init__(self, every: int | None = None, budget: float = 0.03,
                  min_interval: float = 0.0):
         if every is not None and (not isinstance(every, int) or every < 1):
             raise ValueError(f"live view: every must be a positive number of epochs or None "
@@ -104,14 +104,14 @@ class SnapshotRecorder(Callback):
             through the training data (default 256, fewer for large samples: 31 MNIST images).
         loss: the training loss (default: the one ``fit`` trains with).
         every: take a snapshot every N epochs instead of by time budget.
-        budget: the largest fraction of training time snapshots may take (default 0.04).
+        budget: the largest fraction of training time snapshots may take (default 0.03).
         sample: the probe sample whose trace, feature maps and hidden states are shown.
         grid: resolution of the neuron maps over the input plane (2-D inputs).
         max_snapshots: thin the recording beyond this many (first and last always kept).
     """
 
     def __init__(self, path=None, probe=None, loss=None, every: int | None = None,
-                 budget: float = 0.04, sample: int = 0, grid: int = 32,
+                 budget: float = 0.03, sample: int = 0, grid: int = 32,
                  probe_size: int | None = None, max_snapshots: int = 100):
         super().__init__()
         if path is not None and os.path.isdir(path):
