@@ -13,9 +13,10 @@ same initial weights), timed around ``fit`` only, in one of three modes:
 
 Rounds alternate the modes (rotating which goes first) so load on a shared machine hits all
 modes alike; the table gives the median wall-clock and CPU seconds per run (CPU time of the
-training process, server threads included: less sensitive to other load on a shared machine),
-the overheads against the baseline's medians, the snapshots taken and /proc/loadavg before and
-after.
+training process, server threads included), the overheads against the baseline's medians, the
+snapshots taken, and the time spent inside the callback's hooks on the training thread (the
+direct cost, robust to other load on a shared machine) with its share of the run, and
+/proc/loadavg before and after.
 
 Workloads (as bench/w1_moons.py and bench/w3_lenet.py):
   W1  moons (1000 points), 2-4(tanh)-2(tanh)-1(sigmoid), BCE, SGD lr 0.1, batch 32, 300 epochs
@@ -68,6 +69,7 @@ def _workload(name: str, quick: bool):
 def worker(name: str, mode: str, quick: bool) -> None:
     """One timed fit; prints a JSON line."""
     from glassgrad import live, train
+    from glassgrad.train.callbacks import HOOKS
 
     model, loss, opt, data, epochs, batch = _workload(name, quick)
     callbacks, reader = [], None
@@ -81,6 +83,19 @@ def worker(name: str, mode: str, quick: bool) -> None:
         reader = subprocess.Popen([sys.executable, __file__, "--read", view.url + "events"],
                                   stdout=subprocess.DEVNULL)
         time.sleep(0.3)  # the page is connected before training starts
+    inside = [0.0]  # seconds spent inside the callback's hooks, on the training thread
+    def timed(f):
+        def hook(*a):
+            t = time.perf_counter()
+            try:
+                return f(*a)
+            finally:
+                inside[0] += time.perf_counter() - t
+        return hook
+
+    for cb in callbacks:
+        for name in HOOKS:
+            setattr(cb, name, timed(getattr(cb, name)))
     start, cpu = time.perf_counter(), time.process_time()
     train.fit(model, loss, opt, train=data, epochs=epochs, batch_size=batch, verbose=0,
               shuffle=True, seed=0, callbacks=callbacks)
@@ -90,7 +105,8 @@ def worker(name: str, mode: str, quick: bool) -> None:
     if reader is not None:
         callbacks[0].close()
         reader.terminate()
-    print(json.dumps({"seconds": elapsed, "cpu": cpu, "snapshots": snaps, "snapshot_s": cost}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "snapshots": snaps, "snapshot_s": cost,
+                      "inside_s": inside[0]}))
 
 
 def read_events(url: str) -> None:
@@ -118,7 +134,8 @@ def main() -> None:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         env.setdefault(var, "2")
     print("| workload | mode | median wall s | overhead | median CPU s | overhead | snapshots | "
-          "snapshot s | loadavg before → after |\n|---|---|---|---|---|---|---|---|---|")
+          "snapshot s | in callback s (share) | loadavg before → after |\n"
+          "|---|---|---|---|---|---|---|---|---|---|")
     for name in ([args.only] if args.only else ["W1", "W3"]):
         with open("/proc/loadavg") as f:
             load0 = " ".join(f.read().split()[:3])
@@ -139,9 +156,11 @@ def main() -> None:
             cpu = statistics.median(x["cpu"] for x in runs[mode])
             snaps = statistics.median(x["snapshots"] for x in runs[mode])
             cost = statistics.median(x["snapshot_s"] for x in runs[mode])
+            inside = statistics.median(x["inside_s"] for x in runs[mode])
+            share = statistics.median(x["inside_s"] / x["seconds"] for x in runs[mode])
             print(f"| {name} | {mode} | {med:.3f} | {100 * (med / base - 1):+.1f}% | {cpu:.3f} | "
                   f"{100 * (cpu / base_cpu - 1):+.1f}% | {snaps:g} | {cost:.3f} | "
-                  f"{load0} → {load1} |", flush=True)
+                  f"{inside:.3f} ({100 * share:.1f}%) | {load0} → {load1} |", flush=True)
 
 
 if __name__ == "__main__":
