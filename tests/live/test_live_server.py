@@ -90,7 +90,8 @@ def test_bound_to_loopback_and_page_and_assets(run):
     assert run.view.server.httpd.server_address[0] == "127.0.0.1"
     status, page = run.request("GET", run.base)
     assert status == 200 and b'id="network"' in page and b'src="app.js"' in page
-    for name, marker in (("app.js", b"EventSource"), ("app.css", b".neuron")):
+    for name, marker in (("draw.js", b"window.GG"), ("app.js", b"EventSource"),
+                         ("app.css", b".neuron")):
         status, body = run.request("GET", run.base + name)
         assert status == 200 and marker in body
 

@@ -10,7 +10,8 @@ import re
 from functools import cache
 from importlib import resources
 
-ASSETS = ("page.html", "app.js", "app.css")
+ASSETS = ("page.html", "draw.js", "app.js", "app.css")
+SCRIPTS = ("draw.js", "app.js")  # in this order
 
 
 @cache
@@ -34,9 +35,10 @@ def render_page(mode: str, data, title: str) -> str:
     "report" (everything inline, ``data`` embedded)."""
     if mode == "live":
         parts = {"style": '<link rel="stylesheet" href="app.css">',
-                 "script": '<script src="app.js"></script>', "data": "null"}
+                 "script": "".join(f'<script src="{n}"></script>' for n in SCRIPTS),
+                 "data": "null"}
     else:
-        script = asset("app.js").replace("</script", "<\\/script")
+        script = "\n".join(asset(n) for n in SCRIPTS).replace("</script", "<\\/script")
         parts = {"style": f"<style>\n{asset('app.css')}\n</style>",
                  "script": f"<script>\n{script}\n</script>", "data": embed_json(data)}
     parts.update(mode=mode, title=html.escape(title))

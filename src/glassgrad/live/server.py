@@ -7,7 +7,7 @@ does that in ~200 lines with no dependency to install, audit or keep up to date.
 
 Routes (``<token>`` is a random per-run secret; nothing else is served)::
 
-    GET  /run/<token>/           the page          GET /run/<token>/app.js, app.css  its assets
+    GET  /run/<token>/           the page    GET /run/<token>/draw.js, app.js, app.css  its assets
     GET  /run/<token>/state      meta + latest snapshot + epoch logs + status (JSON)
     GET  /run/<token>/events     SSE: meta, epoch, snapshot, status events
     POST /run/<token>/control    {"action": "pause" | "resume" | "step" | "sample" | "delay"}
@@ -135,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
         if what == "":
             self._send(200, render_page("live", None, live.title).encode(),
                        "text/html; charset=utf-8")
-        elif what in ("app.js", "app.css"):
+        elif what in ("draw.js", "app.js", "app.css"):
             ctype = "text/javascript" if what.endswith(".js") else "text/css"
             self._send(200, asset(what).encode(), ctype + "; charset=utf-8")
         elif what == "state":
