@@ -19,6 +19,7 @@ import os
 import sys
 
 from .explain import cli as explain_cli
+from .live import cli as live_cli
 from .onnx import cli as onnx_cli
 from .tune import cli as tune_cli
 
@@ -53,7 +54,8 @@ run folder: config.toml, history.csv, history.json, weights.npz (state_dict, num
 summary.json (status completed | failed | interrupted with the reason; final train/val/test
 metrics), diagnosis.md/.json (the network's health: vanishing or exploding gradients, dead or
 saturated units, learning rate, overfitting) and layer_stats.md; with matplotlib curves.png,
-decision_boundary.png (2-D data) and layer_dynamics.png; INTERRUPTED after Ctrl-C (the files
+decision_boundary.png (2-D data) and layer_dynamics.png; live.json
+(snapshots of the network for 'glassgrad report RUN_DIR'); INTERRUPTED after Ctrl-C (the files
 then hold the finished epochs). Epochs are numbered from 1 everywhere. A rerun into the folder
 of a run that did not complete needs no --overwrite.
 
@@ -83,6 +85,7 @@ def add_train_parser(sub) -> argparse.ArgumentParser:
                        help="print the default config (commented TOML) and exit")
     train.add_argument("--debug", action="store_true",
                        help="show the full traceback on errors")
+    live_cli.add_train_flags(train)
     return train
 
 
@@ -126,12 +129,14 @@ def run_train(args) -> int:
 
             return train_distributed(prepared, args, _reporter)
         out = make_run_dir(prepared.config, args.out, overwrite=args.overwrite)
+        extra = live_cli.train_callbacks(args, out, prepared.config.get("name") or None)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # NOTE: every config problem is exit 2 with one line, never a
         return _error("train", exc, args)  # traceback (--debug shows it)
     try:
-        run_config(prepared, out, plots=not args.no_plots, report=_reporter(out, args, prepared))
+        run_config(prepared, out, plots=not args.no_plots, report=_reporter(out, args, prepared),
+                   callbacks=extra)
     except KeyboardInterrupt:
         print("\nglassgrad train: interrupted; the run folder holds the finished epochs.",
               file=sys.stderr)
@@ -147,6 +152,7 @@ def run_train(args) -> int:
               + f" (see {os.path.join(out, 'summary.json')})", file=sys.stderr)
         return 1
     print(f"run folder: {out}")
+    live_cli.after_train(extra)
     return 0
 
 
@@ -168,6 +174,7 @@ SUBCOMMANDS = [
     ("explain", explain_cli.add_parser, explain_cli.run),
     ("tune", tune_cli.add_parser, tune_cli.run),
     ("export", onnx_cli.add_parser, onnx_cli.run),
+    ("report", live_cli.add_parser, live_cli.run),
 ]
 
 
@@ -177,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="glassgrad: a glass-box deep-learning framework. 'train' trains models "
                     "from TOML configs; 'tune' searches their hyperparameters; 'explain' shows "
                     "backprop tables, computation graphs and the health of a finished run; "
-                    "'export' writes a trained run's model as ONNX.",
+                    "'report' writes a run's self-contained HTML report; 'export' writes a "
+                    "trained run's model as ONNX.",
         epilog="Run 'glassgrad train --help' for the config format and 'glassgrad explain "
                "--help' for the glass-box tools.")
     parser.add_argument("--version", action="version", version="glassgrad 0.1.0")

@@ -74,3 +74,12 @@ __all__ = ["fit", "evaluate", "predict", "compile", "CompiledConfig", "History",
            "ProgressBar", "NotebookDisplay", "LogisticRegression", "SoftmaxRegression",
            "metrics", "callbacks",
            "save_weights", "load_weights", "snapshot_weights", "restore_weights"]
+
+
+def __getattr__(name):
+    # NOTE: the live view sits above train (it serves pages); loaded only when asked for.
+    if name in ("LiveView", "SnapshotRecorder"):
+        from .. import live
+
+        return getattr(live, name)
+    raise AttributeError(f"module 'glassgrad.train' has no attribute {name!r}")

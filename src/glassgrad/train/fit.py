@@ -253,7 +253,7 @@ def fit(model, loss=None, optimizer=None, train=None, val=None, *, epochs: int =
     params = {"epochs": epochs, "steps": steps, "verbose": verbose, "initial_epoch": initial_epoch,
               "batch_size": getattr(loader, "batch_size", batch_size),
               "metrics": [n for n, _ in metric_fns], "do_validation": val_loader is not None,
-              "loader": loader, "callbacks": cbs_list, "optimizer": optimizer,
+              "loader": loader, "callbacks": cbs_list, "optimizer": optimizer, "loss": loss,
               "log_keys": expected_log_keys([n for n, _ in metric_fns], val_loader is not None,
                                             hasattr(optimizer, "param_groups"))}
     history.params = params

@@ -35,7 +35,7 @@ from .config import ConfigError, dump_toml
 # every file a run (and the CLI's diagnosis report) writes into its folder
 RUN_FILES = ("config.toml", "history.csv", "history.json", "weights.npz", "summary.json",
              "INTERRUPTED", "curves.png", "decision_boundary.png", "layer_dynamics.png",
-             "diagnosis.md", "diagnosis.json", "layer_stats.md")
+             "diagnosis.md", "diagnosis.json", "layer_stats.md", "live.json")
 
 
 class RunFailed(GlassgradError):
@@ -128,12 +128,13 @@ def build_run(config: dict, parts: dict, loss):
 
 
 def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None,
-               distributed=None) -> dict:
+               distributed=None, callbacks=()) -> dict:
     """Train as ``config`` (a dict or a ``Prepared`` run) says and fill ``out_dir``; returns the
     summary dict.
 
     ``plots=False`` skips the figures; ``report(model, history, train_data, loss)``, when given,
-    runs after a completed run (the CLI writes the glass-box diagnosis with it).
+    runs after a completed run (the CLI writes the glass-box diagnosis with it); ``callbacks``
+    are added to fit's (the CLI's snapshot recorder or live view).
     ``distributed``: as in ``fit`` (``mpiexec -n N glassgrad train``, see
     ``glassgrad.distributed.cli``); train and final metrics are then over all ranks.
 
@@ -155,7 +156,8 @@ def run_config(config, out_dir: str, echo=print, plots: bool = True, report=None
     atomic_write_text(os.path.join(out_dir, "config.toml"), dump_toml(config))
     weights = os.path.join(out_dir, "weights.npz")
     callbacks = [CSVLogger(os.path.join(out_dir, "history.csv")),
-                 ModelCheckpoint(weights, save_weights_only=True), *run.callbacks]
+                 ModelCheckpoint(weights, save_weights_only=True), *run.callbacks,
+                 *callbacks]
     echo(f"glassgrad train: {len(parts['train'][0])} train / "
          f"{len(parts['val'][0]) if has_val else 0} validation / "
          f"{len(parts['test'][0]) if 'test' in parts else 0} test samples, "
