@@ -13,20 +13,14 @@ The target for a small elementwise op is forward (grad) <= 4 us.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import timeit
 
 import numpy as np
-
-import glassgrad as gg
-
-try:
-    import torch
-
-    torch.set_num_threads(1)
-except ImportError:  # the table then has no PyTorch columns
-    torch = None
 
 OPS = {  # name -> (function of two tensors/arrays, shapes of the two inputs)
     "add": (lambda a, b: a + b, (4, 4), (4, 4)),
@@ -46,6 +40,8 @@ def median_us(stmt, number: int, repeats: int) -> float:
 
 
 def bench_glassgrad(fn, a0, b0, number, repeats):
+    import glassgrad as gg
+
     a = gg.tensor(a0, requires_grad=True)
     b = gg.tensor(b0, requires_grad=True)
     g = fn(a, b).detach().numpy() * 0 + 1
@@ -63,6 +59,9 @@ def bench_glassgrad(fn, a0, b0, number, repeats):
 
 
 def bench_torch(fn, a0, b0, number, repeats):
+    import torch
+
+    torch.set_num_threads(1)
     a = torch.tensor(a0, requires_grad=True)
     b = torch.tensor(b0, requires_grad=True)
     g = torch.ones_like(fn(a, b))
@@ -79,33 +78,59 @@ def bench_torch(fn, a0, b0, number, repeats):
     return [median_us(fwd, number, repeats), nograd, median_us(fwd_bwd, number, repeats)]
 
 
+def measure(framework: str, number: int, repeats: int) -> dict[str, list[float]]:
+    """One framework's columns for every op, in this process."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for name, (fn, sa, sb) in OPS.items():
+        a0 = rng.standard_normal(sa).astype(np.float32)
+        b0 = rng.standard_normal(sb).astype(np.float32)
+        if framework == "numpy":
+            out[name] = [median_us(lambda: fn(a0, b0), number, repeats)]  # noqa: B023
+        elif framework == "glassgrad":
+            out[name] = bench_glassgrad(fn, a0, b0, number, repeats)
+        else:
+            out[name] = bench_torch(fn, a0, b0, number, repeats // 2 + 1)
+    return out
+
+
+def in_own_process(framework: str, args) -> dict[str, list[float]] | None:
+    """Each framework in its own process (one thread): no other library's threads nearby."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    cmd = [sys.executable, os.path.abspath(__file__), "--framework", framework,
+           "--number", str(args.number), "--repeats", str(args.repeats), "--stat", args.stat]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"({framework}: {done.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=25)
     parser.add_argument("--number", type=int, default=2000)
     parser.add_argument("--stat", choices=sorted(STAT), default="median")
+    parser.add_argument("--framework", choices=["numpy", "glassgrad", "torch"],
+                        help="(internal) measure one framework here and print JSON")
     args = parser.parse_args()
     _stat[0] = STAT[args.stat]
-    number, repeats = args.number, args.repeats
-    rng = np.random.default_rng(0)
-
+    if args.framework:
+        print(json.dumps(measure(args.framework, args.number, args.repeats)))
+        return
+    cols = {fw: in_own_process(fw, args) for fw in ("numpy", "glassgrad", "torch")}
     header = ["op", "numpy", "gg fwd (grad)", "gg fwd (no_grad)", "gg fwd+bwd"]
-    if torch is not None:
+    if cols["torch"] is not None:
         header += ["torch fwd (grad)", "torch fwd (no_grad)", "torch fwd+bwd"]
-    print(f"{args.stat} us per call over {repeats} repeats of {number} calls; float32; "
-          f"numpy {np.__version__}" + (f", torch {torch.__version__} (1 thread)" if torch else "")
-          + f"; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"{args.stat} us per call over {args.repeats} repeats of {args.number} calls; float32; "
+          f"one thread, each framework in its own process; load average "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print()
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
     elementwise_fwd = []
-    for name, (fn, sa, sb) in OPS.items():
-        a0 = rng.standard_normal(sa).astype(np.float32)
-        b0 = rng.standard_normal(sb).astype(np.float32)
-        row = [median_us(lambda: fn(a0, b0), number, repeats)]  # noqa: B023
-        row += bench_glassgrad(fn, a0, b0, number, repeats)
-        if torch is not None:
-            row += bench_torch(fn, a0, b0, number, repeats // 2 + 1)
+    for name in OPS:
+        row = [v for fw in ("numpy", "glassgrad", "torch") if cols[fw] for v in cols[fw][name]]
         if name in ("add", "mul", "tanh"):
             elementwise_fwd.append(row[1])
         print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
