@@ -6,7 +6,7 @@ A config ``NxT`` is N ranks with T BLAS threads each. The driver starts ``mpiexe
 bench/distributed_w2.py --worker`` for each config, rounds alternating (1x1, 2x1, 1x2, 1x1,
 ...), and reports medians against the first config; ``1x2`` (one process, two BLAS threads) is
 the other way to use two cores. A worker trains W2 (784-256-128-10 ReLU,
-Adam 1e-3, GLOBAL batch 128, the synthetic MNIST-shaped data of w2_mnist.py) for ``--steps``
+Adam 1e-3, GLOBAL batch 128, the synthetic data of workloads/w2_data.py) for ``--steps``
 steps after a warm-up, exactly as ``fit(..., distributed=True)`` does it: each rank takes its
 contiguous 64 of every global 128, one Allreduce of all 235,146 gradients per step. Rank 0
 prints the wall time per step and the part of it spent in the Allreduce (including waiting for
@@ -42,8 +42,8 @@ class _Timed:
 
 def worker(steps: int, warmup: int) -> None:
 
-    sys.path.insert(0, HERE)
-    from w2_mnist import BATCH, LR, make_data
+    sys.path.insert(0, os.path.join(HERE, "workloads"))
+    from w2_data import BATCH, LR, make
 
     import glassgrad as gg
     import glassgrad.distributed as dist
@@ -51,7 +51,8 @@ def worker(steps: int, warmup: int) -> None:
     from glassgrad.data import DataLoader, TensorDataset
 
     comm = dist.init()
-    x, y = make_data(BATCH * (steps + warmup))
+    arrays = make(False, n=BATCH * (steps + warmup))
+    x, y = arrays["x"], arrays["y"]
     gg.manual_seed(0)
     net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                         nn.Linear(128, 10))

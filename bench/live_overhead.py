@@ -54,14 +54,16 @@ def _workload(name: str, quick: bool):
         return (model, nn.BCELoss(), optim.SGD(model.parameters(), lr=0.1),
                 (x.astype(np.float32), y.astype(np.float32).reshape(-1, 1)),
                 30 if quick else 300, 32)
-    sys.path.insert(0, HERE)
-    from lenet import lenet_glassgrad
 
     rng = np.random.default_rng(0)
     n = 64 * (16 if quick else 32)
     x = rng.random((n, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, n)
-    model = lenet_glassgrad()
+    model = nn.Sequential(  # W3's LeNet-5 (bench/workloads/w3_glassgrad.py)
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
     return (model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
             (x, y), 2 if quick else 4, 64)
 

@@ -145,7 +145,7 @@ class Conv2d(Function):
         # LeNet's first layer); backward rebuilds them block by block, only when the weight
         # wants a gradient. Keeping them grew the heap ~12 MB per LeNet step, which glibc could
         # hand back to the OS and page-fault in again: 2× slower steps once PyTorch had run in
-        # the same process (bench/lenet.py), against 0.1-0.4 ms for the rebuild.
+        # the same process (the old in-process bench/lenet.py), against 0.1-0.4 ms for the rebuild.
         self.x, self.weight = x, weight
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         return y.transpose(3, 0, 1, 2)

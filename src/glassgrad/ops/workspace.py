@@ -3,7 +3,7 @@
 NOTE: why a pool. A LeNet step allocated and freed a fresh ~1 MB column buffer per
 ``column_blocks`` call (3 per step). glibc could hand that memory back to the OS and the next
 step page-faulted it in again: ~1700 faults per step and 2× slower steps in 4 of 10 processes
-once PyTorch had run in the same process (bench/lenet.py, 2 threads); with the buffer kept,
+once PyTorch had run in the same process (the old bench/lenet.py, 2 threads); with the buffer kept,
 0 of 18 (0.35 faults per step). ``mallopt`` would fix it process-wide, which a library must
 not do. Do not pool bigger temporaries blindly: keeping layer 2's 3.8 MB input-gradient
 columns too made it worse (~800 faults per step in glassgrad, ~750 in PyTorch, every process),
