@@ -29,6 +29,7 @@ from .fit import DataParallel
 __all__ = ["train_distributed"]
 
 GRACE_S = 10.0  # how long ranks > 0 leave rank 0 to write INTERRUPTED before aborting
+ABORT_GRACE_S = 0.5  # how long a failing rank waits before MPI_Abort (see _abort)
 
 
 def train_distributed(prepared, args, reporter) -> int:
@@ -100,4 +101,8 @@ def _abort(comm, exc: BaseException, debug: bool) -> None:
             traceback.print_exception(exc)
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"glassgrad train{where}: error: {msg}".splitlines()[0], file=sys.stderr)
+    # NOTE: flush, then give ranks failing at the same point a moment to say so too: the first
+    # MPI_Abort ends every process, and the launcher drops what they had not yet written.
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE_S)
     comm.abort(code)
