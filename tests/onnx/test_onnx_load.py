@@ -120,7 +120,7 @@ def test_helper_built_mlp_loads_and_its_backprop_trace_prints(tmp_path):
     assert [type(m).__name__ for m in model] == ["Linear", "Sigmoid", "Linear", "Sigmoid"]
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     x = np.array([[0.05, 0.10]])
-    np.testing.assert_allclose(model(gg.tensor(x)).data, sess.run(None, {"x": x})[0],
+    np.testing.assert_allclose(model(x).data, sess.run(None, {"x": x})[0],
                                rtol=0, atol=1e-9)  # onnxruntime's own sigmoid
     t = trace(model, x, [[0.01, 0.99]], loss="sse", lr=0.5)
     text = str(t)
@@ -153,7 +153,7 @@ def test_helper_built_cnn_loads_and_layer_stats_run(tmp_path):
                                                  "Linear"]
     x = rng.normal(size=(5, 1, 6, 6)).astype(np.float32)
     sess = ort.InferenceSession(str(tmp_path / "cnn.onnx"), providers=["CPUExecutionProvider"])
-    np.testing.assert_allclose(model(gg.tensor(x)).data, sess.run(None, {"x": x})[0],
+    np.testing.assert_allclose(model(x).data, sess.run(None, {"x": x})[0],
                                rtol=0, atol=1e-5)
     stats = layer_stats(model, x, np.array([0, 1, 2, 0, 1]), loss="cross_entropy")
     assert "Conv2d" in str(stats)

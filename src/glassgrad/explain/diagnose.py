@@ -274,6 +274,11 @@ def _unit_weights(L, n):
     return rows if b is None else np.concatenate([rows, numpy(b).reshape(n, 1)], axis=1)
 
 
+def _history_like(h) -> bool:
+    """A ``History``, its ``to_dict()`` or a dict of lists (not a loss, not targets)."""
+    return isinstance(h, dict) or hasattr(h, "on_epoch_end") or hasattr(h, "history")
+
+
 def diagnose(model, data, y=None, history=None, loss=None, context=None) -> Report:
     """Check a model on data (and its training history) for the usual training failures.
 
@@ -296,11 +301,16 @@ def diagnose(model, data, y=None, history=None, loss=None, context=None) -> Repo
         Report with ``.findings`` (kind, severity, layer, message, evidence, remedy), ``.ok``
         (no warning or error) and ``.judged`` (which weights were judged).
     """
-    if isinstance(y, dict) or hasattr(y, "on_epoch_end"):
-        # NOTE: the earlier form diagnose(model, (x, y), history) passed the history third.
+    # NOTE: the earlier form diagnose(model, (x, y), history, loss) passed the history third
+    # and the loss fourth; both still work.
+    if y is not None and _history_like(y):
+        if history is not None and not _history_like(history) and loss is None:
+            loss, history = history, None
         if history is not None:
             raise TypeError("diagnose: history given twice (third argument and history=).")
         y, history = None, y
+    elif y is None and history is not None and not _history_like(history) and loss is None:
+        loss, history = history, None  # diagnose(model, (x, y), None, loss)
     if y is not None:
         if isinstance(data, tuple) and len(data) == 2:
             raise TypeError("diagnose: data is already an (X, y) pair; pass y only with X "

@@ -195,7 +195,7 @@ class SnapshotRecorder(Callback):
         history = getattr(self.model, "history", None)
         done = len(history.epoch) if history is not None else None
         if self.snapshots and self.snapshots[-1]["step"] != self.step and self.error is None:
-            epoch = (history.epoch[-1] + 1) if history is not None and history.epoch else 0
+            epoch = history.epoch[-1] if history is not None and history.epoch else 0  # 1-based
             self.snapshot(float(epoch), {k: v for k, v in (logs or {}).items()
                                          if k != "interrupted"})
         if self.path is not None:
