@@ -42,7 +42,10 @@ def glassgrad_figures(block, block_vars, gallery_conf):
         _SHOWN["src"], _SHOWN["figures"] = block_vars["src_file"], []
     paths = []
     for value in list(block_vars["example_globals"].values()):
+        # NOTE: a pyplot figure has a number (kept after plt.close); matplotlib's scraper saved
+        # and closed it already, and without this check it was shown twice.
         if (isinstance(value, Figure) and getattr(value.canvas, "manager", None) is None
+                and getattr(value, "number", None) is None
                 and not any(value is f for f in _SHOWN["figures"])):
             _SHOWN["figures"].append(value)
             path = next(block_vars["image_path_iterator"])
