@@ -79,6 +79,9 @@ autodoc_mock_imports = ["cupy", "cupyx", "optuna", "mpi4py", "onnx", "onnxruntim
 napoleon_google_docstring = True
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
+# "Attributes:" sections become fields, not attribute entries: an attribute that is also a
+# property with its own docstring (History.status) is then described once, not twice.
+napoleon_use_ivar = True
 
 # --------------------------------------------------------------------------- course tutorials
 QUICK = os.environ.get("GLASSGRAD_DOCS_QUICK", "") not in ("", "0")

@@ -116,3 +116,32 @@ def test_plain_text_docstrings_become_valid_rest():
     assert "<strong>bold</strong>" in html and "<em>emphasis</em>" in html
     assert "<li>" in html and "<pre" in html and "<sub>x_y</sub>" in html
     assert "a|b*c_" in html and "\n    out = model(x)" in html
+
+
+def test_indented_block_under_a_colon_line_is_code():
+    """"Backward:" + indented formulas with no blank line between (help() layout) render as a
+    code block, and the unindented line after it as a paragraph: no definition-list warning."""
+    docutils_core = pytest.importorskip("docutils.core")
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import gg_docs
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    doc = ["out = P V with P = softmax(S).",
+           "",
+           "Backward, with G = ∂E/∂out:",
+           "    ∂E/∂V = Pᵀ G;   ∂E/∂P = G Vᵀ",
+           "    ∂E/∂Q = ∂E/∂S K · scale",
+           "Shapes: q (..., L, d), mask broadcasting to (..., L, S)."]
+    gg_docs.plain_text_markup(None, "class", "C", None, {}, doc)
+    warnings = []
+    html = docutils_core.publish_parts(
+        "\n".join(doc), writer="html",
+        settings_overrides={"report_level": 2, "halt_level": 5,
+                            "warning_stream": type("W", (), {"write": warnings.append})()},
+    )["body"]
+    assert not warnings, warnings
+    assert "<dl" not in html
+    assert re.search(r"<pre[^>]*>\s*∂E/∂V = Pᵀ G;   ∂E/∂P = G Vᵀ\n∂E/∂Q", html), html
+    assert "<p>Backward, with G = ∂E/∂out:</p>" in html
+    assert "<p>Shapes: q (..., L, d), mask broadcasting to (..., L, S).</p>" in html

@@ -42,7 +42,10 @@ def glassgrad_figures(block, block_vars, gallery_conf):
         _SHOWN["src"], _SHOWN["figures"] = block_vars["src_file"], []
     paths = []
     for value in list(block_vars["example_globals"].values()):
+        # NOTE: a pyplot figure has a number (kept after plt.close); matplotlib's scraper saved
+        # and closed it already, and without this check it was shown twice.
         if (isinstance(value, Figure) and getattr(value.canvas, "manager", None) is None
+                and getattr(value, "number", None) is None
                 and not any(value is f for f in _SHOWN["figures"])):
             _SHOWN["figures"].append(value)
             path = next(block_vars["image_path_iterator"])
@@ -101,7 +104,8 @@ def plain_text_markup(app, what, name, obj, options, lines):
     """autodoc-process-docstring handler: make a plain-text docstring valid reST, in place.
 
     Besides escaping, an indented block after a blank line under an ordinary paragraph is code
-    in a plain-text docstring (``help()`` shows it so): it becomes a literal block (``::``).
+    in a plain-text docstring (``help()`` shows it so): it becomes a literal block (``::``), and
+    so does an indented block right under a line ending in ``:`` ("Backward:" + formulas).
     """
     out: list[str] = []
     literal_indent = None     # inside a literal block: the indent of the line that opened it
@@ -115,6 +119,9 @@ def plain_text_markup(app, what, name, obj, options, lines):
                 out.append(line)
                 continue
             literal_indent = None
+            if out and out[-1].strip():
+                out.append("")                      # a literal block ends at a blank line
+                prev_blank = True
         if doctest:
             out.append(line)
             doctest = bool(stripped)
@@ -133,6 +140,14 @@ def plain_text_markup(app, what, name, obj, options, lines):
             out[last] = out[last] + " ::"           # "text ::" renders as "text" + code block
             literal_indent = _indent(out[para_first])
             out.append(line)
+            continue
+        if (not prev_blank and para_first is not None and _plain_paragraph(out[para_first])
+                and out[-1].rstrip().endswith(":") and _indent(line) > _indent(out[-1])):
+            # "Backward:" + indented lines with no blank line between (help() layout) would
+            # be a reST definition list: it is a code block, as "Backward::" + a blank line.
+            out[-1] = out[-1].rstrip() + ":"
+            literal_indent = _indent(out[-1])
+            out.extend(["", line])
             continue
         if prev_blank or para_first is None:
             para_first = len(out)

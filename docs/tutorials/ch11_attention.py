@@ -91,7 +91,9 @@ fig  # noqa: B018  (the figure, shown by sphinx-gallery)
 # Self-attention, then a position-wise feed-forward network (Linear → ReLU → Linear), each
 # inside a residual connection with a LayerNorm: x = norm(x + block(x)) as in the original
 # paper (PyTorch's default), or x = x + block(norm(x)) with ``norm_first=True`` ("pre-norm",
-# easier to train deep). ``nn.TransformerEncoder(layer, num_layers)`` stacks copies.
+# easier to train deep). ``nn.TransformerEncoder(layer, num_layers)`` stacks copies. From here
+# on the chapter trains, in float32 (the default; the hand checks above ran in float64).
+gg.set_default_dtype(gg.float32)
 layer = nn.TransformerEncoderLayer(d_model=32, nhead=4, dim_feedforward=64, dropout=0.0,
                                    batch_first=True)
 print(layer)
@@ -103,7 +105,6 @@ print(layer)
 # step is noise of the same size. To answer, the model must find step 0 — with positions it
 # can. Sequences have different lengths, padded with zeros; the ``src_key_padding_mask``
 # keeps attention off the padding.
-gg.set_default_dtype(gg.float32)
 n, T = (800, 16) if QUICK else (1500, 24)
 X, y = data.make_memory_task(n + 300, T, n_classes=4, noise=1.0, seed=0)
 lengths = np.random.default_rng(1).integers(T // 3, T + 1, len(X))

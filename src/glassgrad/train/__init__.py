@@ -11,7 +11,7 @@
     train.predict(model, X_test)          # NumPy array of outputs
 
 Epoch numbering (one convention everywhere a person reads it)
-------------------------------------------------------------
+-------------------------------------------------------------
 Epochs are numbered from 1: epoch 1 is the first pass over the data. ``History.epoch``,
 ``History.restored_epoch``, ``EarlyStopping.best_epoch``/``stopped_epoch``, the ``epoch`` column
 of ``history.csv``/``history.json``, ``{epoch}`` in ``ModelCheckpoint`` file names, the
