@@ -24,6 +24,7 @@ from .attention_functional import (
     sinusoidal_positional_encoding,
 )
 from .dropout import Dropout
+from .inputs import check_dtype, layer_input
 from .linear import Linear
 from .module import Module
 from .parameter import Parameter
@@ -109,8 +110,12 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True,
                 attn_mask=None, average_attn_weights: bool = True, is_causal: bool = False):
+        # the input rule (nn/inputs.py) for key and value too: NumPy arrays and lists convert
+        key, value = (t if isinstance(t, Tensor) else layer_input(self, t) for t in (key, value))
         unbatched = query.ndim == 2
         self._check(query, key, value, unbatched)
+        for t in (query, key, value):  # the dtype rule (nn/inputs.py), as Linear's
+            check_dtype(self, t, self.out_proj.weight)
         if unbatched:  # (L, E): a batch of one
             query, key, value = (t.unsqueeze(0) for t in (query, key, value))
             if key_padding_mask is not None:

@@ -85,6 +85,12 @@ def as_input(owner: str, x, dtype=None, what: str = "input") -> Tensor:
     return Tensor._make(arr, None)
 
 
+def layer_name(layer) -> str:
+    """``Linear(in_features=4, ...)``: the layer on one line, without its children."""
+    extra = layer.extra_repr() if hasattr(layer, "extra_repr") else ""
+    return f"{type(layer).__name__}({extra})" if extra else type(layer).__name__
+
+
 def layer_input(layer, x) -> Tensor:
     """A layer's first argument under the input rule (``Module.__call__``, non-Tensors only).
 
@@ -98,21 +104,20 @@ def layer_input(layer, x) -> Tensor:
         dtype = param_dtype(m)
         if dtype is not None:
             break
-    name = repr(layer).splitlines()[0].rstrip("(")
-    return as_input(name, x, dtype)
+    return as_input(layer_name(layer), x, dtype)
 
 
 def dtype_error(layer, x, dtype) -> TypeError:
     """The dtype rule's error: ``x`` (a Tensor) does not have the layer's dtype ``dtype``."""
-    got = x.data.dtype
+    got, layer = x.data.dtype, layer_name(layer)
     name = {"float32": "x.float()", "float64": "x.double()"}.get(str(dtype), f"x.to({dtype})")
     if got.kind in "fc":
         model = {"float32": "model.float()", "float64": "model.double()"}.get(str(got))
         other = f", or convert the model to {got} ({model})" if model else ""
-        return TypeError(f"{layer!r}: the input is a {got} tensor but the layer's parameters "
+        return TypeError(f"{layer}: the input is a {got} tensor but the layer's parameters "
                          f"are {dtype}. Convert the input ({name}){other}; glassgrad does "
                          "not mix float dtypes silently.")
-    return TypeError(f"{layer!r}: the input is a {got} tensor but the layer's parameters are "
+    return TypeError(f"{layer}: the input is a {got} tensor but the layer's parameters are "
                      f"{dtype}; an integer or bool tensor is not cast silently. Convert the "
                      f"input: {name}.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..creation import ones, zeros
 from . import init
 from .attention_functional import layer_norm
+from .inputs import check_dtype
 from .module import Module
 from .parameter import Parameter
 
@@ -45,6 +46,8 @@ class LayerNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, x):
+        if self.weight is not None:  # the dtype rule (nn/inputs.py), as Linear's
+            check_dtype(self, x, self.weight)
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
