@@ -79,7 +79,7 @@ class History(Callback):
         shown = range(len(self.epoch)) if len(self.epoch) <= 12 else [
             0, 1, 2, None, *range(len(self.epoch) - 8, len(self.epoch))]
         rows = [["…"] * (len(keys) + 1) if i is None else
-                [self.epoch[i] + 1, *(_shown(self.history[k], i) for k in keys)] for i in shown]
+                [self.epoch[i], *(_shown(self.history[k], i) for k in keys)] for i in shown]
         status = self.stop_reason or ("interrupted" if self.interrupted else "all epochs run")
         caption = f"History  ·  {len(self.epoch)} epochs  ·  {status}"
         note = (f"weights restored from epoch {self.restored_epoch + 1}"
