@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from ._common import numpy
 from .diagnose_history import history_findings, history_view, judged_weights
+from .model_io import numpy
 from .render import Renderable, Table
 from .stats import layer_stats
 
@@ -296,8 +296,12 @@ def diagnose(model, data, y=None, history=None, loss=None, context=None) -> Repo
         Report with ``.findings`` (kind, severity, layer, message, evidence, remedy), ``.ok``
         (no warning or error) and ``.judged`` (which weights were judged).
     """
+    # NOTE: the earlier form diagnose(model, (x, y), history, loss) passed the history third
+    # and the loss fourth (in today's ``history`` place).
+    if history is not None and loss is None and not (
+            isinstance(history, dict) or hasattr(history, "on_epoch_end")):
+        history, loss = None, history
     if isinstance(y, dict) or hasattr(y, "on_epoch_end"):
-        # NOTE: the earlier form diagnose(model, (x, y), history) passed the history third.
         if history is not None:
             raise TypeError("diagnose: history given twice (third argument and history=).")
         y, history = None, y

@@ -195,7 +195,8 @@ class SnapshotRecorder(Callback):
         history = getattr(self.model, "history", None)
         done = len(history.epoch) if history is not None else None
         if self.snapshots and self.snapshots[-1]["step"] != self.step and self.error is None:
-            epoch = (history.epoch[-1] + 1) if history is not None and history.epoch else 0
+            # NOTE: History.epoch is 1-based already (the epochs completed)
+            epoch = history.epoch[-1] if history is not None and history.epoch else 0
             self.snapshot(float(epoch), {k: v for k, v in (logs or {}).items()
                                          if k != "interrupted"})
         if self.path is not None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._mpl import figure, finish
+from ._mpl import figure, finish, save_target
 
 
 def plot_attention(maps, layer=0, head: int | None = None, sample: int = 0, tokens=None,
-                   key_tokens=None, save=None):
+                   key_tokens=None, save=None, *, path=None):
     """Heat maps of attention weights: rows are queries, columns keys; row sums are 1.
 
     Args:
@@ -19,6 +19,7 @@ def plot_attention(maps, layer=0, head: int | None = None, sample: int = 0, toke
         tokens: labels of the query positions (e.g. ``list("hello")``); ``key_tokens`` of the
             keys (default: ``tokens`` when the lengths match).
     """
+    save = save_target(save, path, "plot_attention")
     title = ""
     if hasattr(maps, "maps"):
         title = maps.names[layer] if isinstance(layer, int) else str(layer)
