@@ -13,7 +13,7 @@ from .backend import get_array_module
 from .ops import elementwise as E
 from .ops import linalg, loss
 from .products_scans import cumprod, cumsum, floor_divide, prod, remainder  # noqa: F401
-from .promotion import as_tensor
+from .promotion import as_tensor as _as_tensor
 from .reductions import (  # noqa: F401
     amax,
     amin,
@@ -51,22 +51,22 @@ from .shaping import (  # noqa: F401
 # ---------------------------------------------------------------- arithmetic (the dunders)
 def add(input, other):
     """input + other (broadcasting)."""
-    return as_tensor(input) + other
+    return _as_tensor(input) + other
 
 
 def sub(input, other):
     """input − other (broadcasting)."""
-    return as_tensor(input) - other
+    return _as_tensor(input) - other
 
 
 def mul(input, other):
     """input · other, elementwise (broadcasting)."""
-    return as_tensor(input) * other
+    return _as_tensor(input) * other
 
 
 def div(input, other):
     """input / other (broadcasting; integers divide to the default float)."""
-    return as_tensor(input) / other
+    return _as_tensor(input) / other
 
 
 def neg(input):
@@ -76,7 +76,7 @@ def neg(input):
 
 def pow(input, exponent):
     """input ** exponent (broadcasting)."""
-    return as_tensor(input) ** exponent
+    return _as_tensor(input) ** exponent
 
 
 # ---------------------------------------------------------------- elementwise math
@@ -133,7 +133,7 @@ def leaky_relu(input, negative_slope=0.01):
 # ---------------------------------------------------------------- products and softmax
 def matmul(input, other):
     """The matrix product input @ other (batched over leading dims, as NumPy's matmul)."""
-    return as_tensor(input) @ other
+    return _as_tensor(input) @ other
 
 
 def linear(x, weight, bias=None):
@@ -164,4 +164,4 @@ def one_hot(indices, num_classes):
     if data.size and (data.min() < 0 or data.max() >= num_classes):
         raise ValueError(f"one_hot: class indices must lie in [0, {num_classes}), got values "
                          f"in [{int(data.min())}, {int(data.max())}].")
-    return as_tensor(xp.eye(num_classes, dtype=xp.float32)[data])
+    return _as_tensor(xp.eye(num_classes, dtype=xp.float32)[data])

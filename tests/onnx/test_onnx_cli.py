@@ -17,7 +17,7 @@ def test_export_run_folder(tmp_path, capsys):
     out = tmp_path / "model.onnx"
     assert main(["export", str(run), "--onnx", str(out)]) == 0
     assert "input ['batch', 2]" in capsys.readouterr().out
-    model, (x, _), _, _ = _load_run(str(run))
+    model, (x, _), *_ = _load_run(str(run))
     model.eval()
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     got = sess.run(None, {"input": x[:5].astype(np.float32)})[0]

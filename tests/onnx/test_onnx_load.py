@@ -120,7 +120,8 @@ def test_helper_built_mlp_loads_and_its_backprop_trace_prints(tmp_path):
     assert [type(m).__name__ for m in model] == ["Linear", "Sigmoid", "Linear", "Sigmoid"]
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     x = np.array([[0.05, 0.10]])
-    np.testing.assert_allclose(model(gg.tensor(x)).data, sess.run(None, {"x": x})[0],
+    got = model(gg.tensor(x, dtype=np.float64)).data  # the model's dtype (a float64 ONNX file)
+    np.testing.assert_allclose(got, sess.run(None, {"x": x})[0],
                                rtol=0, atol=1e-9)  # onnxruntime's own sigmoid
     t = trace(model, x, [[0.01, 0.99]], loss="sse", lr=0.5)
     text = str(t)

@@ -38,7 +38,7 @@ def run(args) -> int:
         from ..explain.cli import _load_run
         from . import export
 
-        model, (x, _), _, _ = _load_run(args.run_dir)
+        model, (x, _), *_ = _load_run(args.run_dir)
         proto = export(model, x[:1], args.onnx, opset=args.opset,
                        dynamic_batch=not args.fixed_batch)
         shape = [d.dim_param or d.dim_value
