@@ -14,24 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import itertools
 
 import numpy as np
 
+from . import engine_state, versions
 from . import hooks as _hooks
 from .autograd_errors import _check_finite, _op_error, _shapes, _user_frame
+from .engine_state import sequence as _sequence
+from .engine_state import state as _state
 from .errors import GraphError, NotDifferentiableError, ShapeError
 
 OPS: dict[str, type] = {}  # every Function subclass by name: the op table the tests walk
 
-# NOTE: "inplace" is the stamp of the latest in-place change (versions.py): ops older than it
-# get the version check in backward; no other op pays anything for version counters.
-_state = {"grad": True, "anomaly": False, "inplace": -1}
-_sequence = itertools.count()  # creation order of recorded ops: the backward engine's order
 _new, _ndarray = object.__new__, np.ndarray
-
-# NOTE: tensor.py sets this to the Tensor class; autograd sits below tensor and cannot import it.
-Tensor = None
 
 
 # ---------------------------------------------------------------- grad mode and anomaly mode
@@ -111,7 +106,7 @@ class Function:
 
         Inputs are Tensors or constants (Python scalars, arrays); constants get no gradient.
         """
-        fn = _new(cls)
+        fn, Tensor = _new(cls), engine_state.Tensor
         # NOTE: a plain loop, not a comprehension plus any(): this is the per-op hot path.
         arrays, wants_grad = [], False
         for x in inputs:
@@ -156,6 +151,14 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
+def freed_graph_error(fn) -> GraphError:
+    """The error for a walk that reaches ``fn`` after a backward freed its graph."""
+    return GraphError(
+        f"backward through {type(fn).__name__} a second time: its graph was freed by the first "
+        "backward. Pass retain_graph=True to the first backward() if you need to backpropagate "
+        "twice.")
+
+
 def topological_order(root, all_tensors: bool = False) -> list:
     """Tensors of the graph below ``root``, each after everything it depends on. No recursion.
 
@@ -171,7 +174,7 @@ def topological_order(root, all_tensors: bool = False) -> list:
     # when it is popped the second time, after all its inputs. A tensor counts as seen when it
     # is expanded, not when pushed: a DAG may reach it again deeper down, and it must then come
     # after that later path too. Local names: this is the per-step hot path of small models.
-    order, seen, isinstance_, tensor = [], set(), isinstance, Tensor
+    order, seen, isinstance_, tensor = [], set(), isinstance, engine_state.Tensor
     stack = [(root, False)]
     pop, push, see, emit = stack.pop, stack.append, seen.add, order.append
     while stack:
@@ -189,10 +192,7 @@ def topological_order(root, all_tensors: bool = False) -> list:
         push((t, True))
         inputs = fn.inputs if fn.seq > _state["inplace"] else versions.edges(fn)
         if inputs is None:
-            raise GraphError(
-                f"backward through {type(fn).__name__} a second time: its graph was freed by "
-                "the first backward. Pass retain_graph=True to the first backward() if you "
-                "need to backpropagate twice.")
+            raise freed_graph_error(fn)
         # NOTE: pushed in reverse so that the stack visits (and orders) them left to right.
         for x in reversed(inputs):
             if isinstance_(x, tensor) and (all_tensors or x.requires_grad) and id(x) not in seen:
@@ -219,7 +219,7 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
         if root._ctx is None:
             root._accumulate(grad)
             return
-        sink, grads = Tensor._accumulate, {id(root): grad}
+        sink, grads = engine_state.Tensor._accumulate, {id(root): grad}
         # NOTE: heap items (−seq, id, tensor): seqs are unique, so tensors are never compared.
         heap = [(-root._ctx.seq, id(root), root)]
     else:
@@ -227,7 +227,7 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
     take, get = grads.pop, grads.get
     pop, push = heapq.heappop, heapq.heappush
     anomaly, inplace = _state["anomaly"], _state["inplace"]
-    isinstance_, tensor = isinstance, Tensor
+    isinstance_, tensor = isinstance, engine_state.Tensor
     # NOTE: grad mode switched off by hand (not ``with no_grad()``) and local names throughout:
     # this loop runs once per node per training step, and small models are overhead-bound.
     grad_mode, _state["grad"] = _state["grad"], False
@@ -256,7 +256,7 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
                 in_grads = (in_grads,)
             if anomaly:
                 _check_finite(fn, in_grads, "backward", _shapes(
-                    [x.data if isinstance(x, Tensor) else x for x in fn.inputs]))
+                    [x.data if isinstance(x, engine_state.Tensor) else x for x in fn.inputs]))
             for x, gx in zip(inputs, in_grads):
                 if gx is None or not isinstance_(x, tensor) or not x.requires_grad:
                     continue
@@ -284,16 +284,17 @@ def backward(root, grad, retain_graph: bool = False, session=None) -> None:
             session.finish()
     except (AttributeError, TypeError):
         if fn is not None and fn.inputs is None:
-            raise GraphError(
-                f"backward through {type(fn).__name__} a second time: its graph was freed by "
-                "the first backward. Pass retain_graph=True to the first backward() if you "
-                "need to backpropagate twice.") from None
+            raise freed_graph_error(fn) from None
         raise
     finally:
         _state["grad"] = grad_mode
 
 
-# NOTE: a late import: autograd_grad builds on the engine above (glassgrad.autograd.grad).
-from . import autograd_grad, versions  # noqa: E402
+def __getattr__(name):
+    # NOTE: ``glassgrad.autograd.grad`` lives in autograd_grad.py, which builds on this engine
+    # (and so cannot be imported by it at module level without an import cycle).
+    if name == "grad":
+        from .autograd_grad import grad
 
-grad = autograd_grad.grad
+        return grad
+    raise AttributeError(f"module 'glassgrad.autograd' has no attribute {name!r}")

@@ -7,13 +7,13 @@ do not run, as PyTorch prunes its graph. No ``.grad`` is touched, not even ``ret
 
 from __future__ import annotations
 
-from . import autograd, hooks
+from . import autograd, engine_state, hooks
 from .backend import get_array_module
 from .errors import GraphError
 
 
 def _as_tuple(x, what: str) -> tuple:
-    if isinstance(x, autograd.Tensor):
+    if isinstance(x, engine_state.Tensor):
         return (x,)
     try:
         return tuple(x)
@@ -24,7 +24,7 @@ def _as_tuple(x, what: str) -> tuple:
 
 def _seed(i: int, out, given):
     """The gradient fed into output ``i``: ``given`` as an array, or ones for a scalar."""
-    if not isinstance(out, autograd.Tensor) or not out.requires_grad:
+    if not isinstance(out, engine_state.Tensor) or not out.requires_grad:
         raise GraphError(f"grad(): output {i} does not require grad and has no graph: nothing "
                          "to differentiate. Did the forward pass run under no_grad(), or do "
                          "the inputs lack requires_grad=True?")
@@ -35,7 +35,7 @@ def _seed(i: int, out, given):
                              "is not implied (only for scalar outputs). Pass grad_outputs= "
                              "(e.g. glassgrad.ones_like(output)) or reduce the output first.")
         return get_array_module(data).ones(data.shape, dtype=data.dtype)
-    seed = given.data if isinstance(given, autograd.Tensor) else given
+    seed = given.data if isinstance(given, engine_state.Tensor) else given
     seed = get_array_module(data).asarray(seed, dtype=data.dtype)
     if seed.shape != data.shape:
         raise GraphError(f"grad(): grad_outputs[{i}] has shape {tuple(seed.shape)} but output "
@@ -57,7 +57,7 @@ def _mark(outputs, inputs) -> list:
     for t in order:  # each tensor comes after its inputs
         below = t._ctx is not None and any(
             id(x) in wanted or leads.get(id(x), False) for x in t._ctx.inputs
-            if isinstance(x, autograd.Tensor) and x.requires_grad)
+            if isinstance(x, engine_state.Tensor) and x.requires_grad)
         leads[id(t)] = below
     marked = []
     for t in order:
@@ -103,7 +103,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if not outputs or not inputs:
         raise ValueError("grad(): outputs and inputs must not be empty.")
     for i, x in enumerate(inputs):
-        if not isinstance(x, autograd.Tensor) or not x.requires_grad:
+        if not isinstance(x, engine_state.Tensor) or not x.requires_grad:
             raise GraphError(f"grad(): input {i} does not require grad; only tensors created "
                              "with requires_grad=True (or computed from them) can be "
                              "differentiated.")
@@ -125,5 +125,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise GraphError(f"grad(): input {i} (shape {tuple(x.shape)}) was not used to "
                              "compute the outputs, so it has no gradient. Pass "
                              "allow_unused=True to get None for it.")
-        result.append(None if g is None else autograd.Tensor._make(g, None))
+        result.append(None if g is None else engine_state.Tensor._make(g, None))
     return tuple(result)

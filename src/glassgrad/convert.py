@@ -1,39 +1,20 @@
-"""Turning user data into arrays, and the default floating dtype (float32 unless changed)."""
+"""Turning user data (numbers, nested lists, NumPy/CuPy arrays, Tensors) into arrays.
+
+The default floating dtype lives in dtypes.py, binary-operand promotion in promotion.py.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import autograd
+from . import engine_state
 from .backend import check_device, device_of, get_array_module, to_device
-
-_dtypes = {"default_float": np.dtype(np.float32)}
-
-
-def as_dtype(dtype, what: str):
-    """``np.dtype(dtype)``, or a TypeError naming ``what`` (the caller) and the usual dtypes."""
-    try:
-        return np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what}: {dtype!r} is not a dtype; use glassgrad.float32, "
-                        "glassgrad.float64 or glassgrad.int64.") from None
-
-
-def set_default_dtype(dtype) -> None:
-    """Set the floating dtype new tensors get (float32 unless changed; float64 for hand checks)."""
-    dtype = as_dtype(dtype, "set_default_dtype")
-    if dtype.kind != "f":
-        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
-    _dtypes["default_float"] = dtype
-
-
-def get_default_dtype():
-    return _dtypes["default_float"]
+from .dtypes import _dtypes
 
 
 def _as_array(data, dtype=None, device=None):
     """Copy ``data`` into a fresh array: floats default to the default float dtype."""
-    if isinstance(data, autograd.Tensor):
+    if isinstance(data, engine_state.Tensor):
         data = data.data
     xp = get_array_module(data)
     try:
@@ -58,56 +39,3 @@ def _as_array(data, dtype=None, device=None):
     if device is not None and check_device(device) != device_of(arr):
         arr = to_device(arr, device)
     return arr
-
-
-# ---------------------------------------------------------------- binary operands
-
-Tensor = None  # NOTE: set by tensor.py (this module sits below it), as autograd.Tensor
-
-def _operand(other, like):
-    """A binary op's other side: Tensors and Python scalars pass; arrays follow ``like``'s dtype.
-
-    NumPy scalars (``np.float64(2.5)``) count as arrays, so they do not upcast a float32 tensor.
-    """
-    cls = type(other)
-    if cls is Tensor or cls is float or cls is int or cls is bool or isinstance(other, Tensor):
-        return other
-    arr = get_array_module(like.data).asarray(other)
-    if arr.dtype.kind in "fiub" and like.dtype.kind == "f" and arr.dtype != like.dtype:
-        arr = arr.astype(like.dtype)
-    return arr
-
-
-def _pair(t, other):
-    """``(t, other)`` promoted as PyTorch does: an int/bool tensor meeting a float operand becomes
-    float (the default float for a Python float, else the operand's dtype), and a float tensor
-    keeps its dtype against an int tensor or a 0-d tensor of another float dtype."""
-    cls = type(other)
-    # NOTE: fast paths first (same dtypes, Python scalars): this runs for every dunder.
-    if cls is Tensor:
-        if other.data.dtype is t.data.dtype:
-            return t, other
-    elif cls is float:
-        return (t, other) if t.data.dtype.kind == "f" else (t.to(_dtypes["default_float"]), other)
-    elif cls is int or cls is bool:
-        return t, other
-    other = _operand(other, t)
-    if t.data.dtype.kind == "f":
-        if isinstance(other, Tensor) and other.data.dtype != t.data.dtype:
-            if other.data.dtype.kind != "f" or other.ndim == 0 < t.ndim:
-                other = other.to(t.dtype)
-            elif t.ndim == 0 < other.ndim:  # NOTE: a 0-d tensor never sets the float width
-                t = t.to(other.dtype)
-        return t, other
-    odtype = getattr(other, "dtype", None)
-    if odtype is not None and odtype.kind == "f":
-        return t.to(odtype), other
-    return t, other
-
-
-def _div_pair(t, other):
-    """As ``_pair``; true division of integers gives the default float too (as PyTorch)."""
-    t, other = _pair(t, other)
-    if t.data.dtype.kind != "f":
-        return _pair(t.to(_dtypes["default_float"]), other)
-    return t, other

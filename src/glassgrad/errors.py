@@ -28,3 +28,7 @@ class GradcheckError(GlassgradError, AssertionError):
 
 class NotDifferentiableError(GraphError):
     """Backpropagation reached an op that has no useful derivative (Step, Sign, ...)."""
+
+
+class DimError(ShapeError, IndexError):
+    """A ``dim`` argument out of range for the tensor (an IndexError, as in PyTorch)."""

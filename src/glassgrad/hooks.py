@@ -13,10 +13,9 @@ from __future__ import annotations
 import itertools
 import weakref
 
+from . import engine_state
 from .errors import GraphError, ShapeError
 
-# NOTE: set by tensor_methods (this module sits below tensor.py and cannot import it).
-Tensor = None
 # NOTE: a plain dict (id -> weakref), not a WeakSet: the engine tests it once per backward,
 # and a dict's truth test is one C call.
 LEAVES: dict = {}  # leaves that have at least one hook
@@ -42,19 +41,24 @@ class _GradMark:
 
 
 class RemovableHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (idempotent).
-    Also a context manager that removes the hook on exit, as ``torch.utils.hooks``'s."""
+    """What ``Tensor.register_hook`` and ``Module.register_forward_hook``/
+    ``register_forward_pre_hook`` return: ``handle.remove()`` unregisters the hook (idempotent).
+    Also a context manager that removes the hook on exit, as ``torch.utils.hooks``'s.
 
-    def __init__(self, tensor, special: _Special):
-        self.id = next(_ids)
-        self._tensor, self._special = weakref.ref(tensor), special
+    Args:
+        hooks: the dict (id -> hook) the hook was stored in.
+        key: the hook's id in ``hooks`` (a fresh one when None).
+        on_empty: called after a removal leaves ``hooks`` empty.
+    """
+
+    def __init__(self, hooks: dict, key=None, on_empty=None):
+        self.id = next(_ids) if key is None else key
+        self._hooks, self._on_empty = hooks, on_empty
 
     def remove(self) -> None:
-        hooks = self._special.hooks
-        hooks.pop(self.id, None)
-        tensor = self._tensor()
-        if not hooks and tensor is not None:
-            LEAVES.pop(id(tensor), None)
+        self._hooks.pop(self.id, None)
+        if not self._hooks and self._on_empty is not None:
+            self._on_empty()
 
     def __enter__(self):
         return self
@@ -71,44 +75,56 @@ def _special(t) -> _Special:
     return s
 
 
-def register_hook(self, hook) -> RemovableHandle:
-    """Register ``hook(grad) -> Tensor | None``, called with ∂L/∂self when it has been computed.
+class HookMixin:
+    """Tensor methods for gradient hooks: ``register_hook`` and ``retain_grad``."""
 
-    A Tensor returned replaces the gradient that flows on (into ``.grad`` for a leaf, into the
-    creator's backward and ``retain_grad`` for a non-leaf). Hooks run in registration order,
-    once per backward with the gradient summed over every use of the tensor; ``grad`` is a
-    Tensor without graph (an in-place change to it, ``grad.mul_(2)``, counts as a return).
+    __slots__ = ()
 
-    Returns:
-        a handle whose ``remove()`` unregisters the hook.
-    """
-    if not self.requires_grad:
-        raise GraphError("register_hook(): cannot register a hook on a tensor that does not "
-                         "require grad. Create it with requires_grad=True (or call "
-                         ".requires_grad_() on a leaf) first.")
-    if not callable(hook):
-        raise TypeError(f"register_hook(): the hook must be callable, got {type(hook).__name__}.")
-    special = _special(self)
-    handle = RemovableHandle(self, special)
-    special.hooks[handle.id] = hook
-    if self._ctx is None:
-        key = id(self)
-        LEAVES[key] = weakref.ref(self, lambda _, key=key: LEAVES.pop(key, None))
-    return handle
+    def register_hook(self, hook) -> RemovableHandle:
+        """Register ``hook(grad) -> Tensor | None``, called with ∂L/∂self once it is computed.
 
+        A Tensor returned replaces the gradient that flows on (into ``.grad`` for a leaf, into
+        the creator's backward and ``retain_grad`` for a non-leaf). Hooks run in registration
+        order, once per backward with the gradient summed over every use of the tensor; ``grad``
+        is a Tensor without graph (an in-place change to it, ``grad.mul_(2)``, counts as a
+        return).
 
-def retain_grad(self):
-    """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
-    s = self._retain
-    if isinstance(s, _Special):
-        s.retain = True
-    else:
-        self._retain = True
-    return self
+        Returns:
+            a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise GraphError("register_hook(): cannot register a hook on a tensor that does not "
+                             "require grad. Create it with requires_grad=True (or call "
+                             ".requires_grad_() on a leaf) first.")
+        if not callable(hook):
+            raise TypeError(f"register_hook(): the hook must be callable, got "
+                            f"{type(hook).__name__}.")
+        special = _special(self)
+        on_empty = None
+        if self._ctx is None:  # a leaf: listed in LEAVES while it has hooks
+            key = id(self)
+            ref = LEAVES[key] = weakref.ref(self, lambda _, key=key: LEAVES.pop(key, None))
+
+            def on_empty():
+                if ref() is not None:
+                    LEAVES.pop(key, None)
+        handle = RemovableHandle(special.hooks, on_empty=on_empty)
+        special.hooks[handle.id] = hook
+        return handle
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        s = self._retain
+        if isinstance(s, _Special):
+            s.retain = True
+        else:
+            self._retain = True
+        return self
 
 
 def run_hooks(t, g, hooks):
     """Call each hook on ``g`` (an array) in order; returns the resulting array."""
+    Tensor = engine_state.Tensor
     for hook in list(hooks.values()):
         wrapped = Tensor._make(g, None)
         out = hook(wrapped)

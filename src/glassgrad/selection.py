@@ -1,5 +1,6 @@
-"""Selection and repetition composites with PyTorch's semantics: ``gather``, ``take_along_dim``,
-``masked_fill``, ``repeat``, ``clamp`` with tensor bounds, and the values of ``max(dim)``.
+"""Selection and repetition with PyTorch's semantics: ``where``, ``gather``, ``take_along_dim``,
+``masked_fill``, ``repeat``, ``clamp`` with tensor bounds, the values of ``max(dim)``, and the
+``SelectionMixin`` that makes them Tensor methods (one definition each).
 
 All are built from the primitives (GetItem, Where, Expand, Reshape), so their gradients come from
 those ops: ``gather`` accumulates into repeated indices, as ``torch.gather`` does.
@@ -7,22 +8,34 @@ those ops: ``gather`` accumulates into repeated indices, as ``torch.gather`` doe
 
 from __future__ import annotations
 
+from . import engine_state
 from .backend import get_array_module
+from .dims import dim_index
 from .errors import ShapeError
 from .ops import elementwise as E
 from .ops import movement
-from .tensor import Tensor, _operand
+from .promotion import _operand
+
+
+def where(condition, x, y):
+    """Elements of ``x`` where ``condition`` holds, else of ``y`` (gradients flow to both).
+
+    Shapes: ``condition``, ``x`` and ``y`` broadcast together.
+    """
+    cond = condition.data if isinstance(condition, engine_state.Tensor) else condition
+    like = x if isinstance(x, engine_state.Tensor) else y
+    return E.Where.apply(cond, _operand(x, like), _operand(y, like))
 
 
 def _index_array(index, what: str):
-    data = index.data if isinstance(index, Tensor) else index
+    data = index.data if isinstance(index, engine_state.Tensor) else index
     data = get_array_module(data).asarray(data)
     if data.dtype.kind not in "iu":
         raise TypeError(f"{what}: index must be an integer tensor (int64), got {data.dtype}.")
     return data
 
 
-def gather(x: Tensor, dim: int, index) -> Tensor:
+def gather(x, dim: int, index):
     """``out[i][j] = x[index[i][j]][j]`` for ``dim=0`` (and so on), as ``torch.gather``.
 
     Shapes: ``index`` has ``x.ndim`` dims and, except along ``dim``, no dim larger than ``x``'s;
@@ -32,7 +45,7 @@ def gather(x: Tensor, dim: int, index) -> Tensor:
     if idx.ndim != x.ndim:
         raise ShapeError(f"gather: index has {idx.ndim} dims but the input has {x.ndim}; they "
                          "must match (unsqueeze the index).")
-    dim = _dim(dim, x.ndim, "gather")
+    dim = dim_index(dim, x.ndim, "gather")
     for d, (n, m) in enumerate(zip(idx.shape, x.shape)):
         if d != dim and n > m:
             raise ShapeError(f"gather: index shape {tuple(idx.shape)} is larger than the input "
@@ -46,25 +59,25 @@ def gather(x: Tensor, dim: int, index) -> Tensor:
     return movement.GetItem.apply(x, index=tuple(grid))
 
 
-def take_along_dim(x: Tensor, indices, dim: int) -> Tensor:
+def take_along_dim(x, indices, dim: int):
     """``gather`` that broadcasts ``indices`` against ``x`` (as ``torch.take_along_dim``)."""
     idx = _index_array(indices, "take_along_dim")
-    dim = _dim(dim, x.ndim, "take_along_dim")
+    dim = dim_index(dim, x.ndim, "take_along_dim")
     shape = list(x.shape)
     shape[dim] = idx.shape[dim]
     idx = get_array_module(idx).broadcast_to(idx, tuple(shape))
     return gather(x, dim, idx)
 
 
-def masked_fill(x: Tensor, mask, value) -> Tensor:
+def masked_fill(x, mask, value):
     """``x`` with ``value`` where ``mask`` (a bool tensor broadcasting to ``x``) is True.
 
     The gradient flows to ``x`` where the mask is False, and to a tensor ``value`` where True.
     """
-    cond = mask.data if isinstance(mask, Tensor) else mask
+    cond = mask.data if isinstance(mask, engine_state.Tensor) else mask
     if getattr(cond, "dtype", None) is None or cond.dtype.kind != "b":
         raise TypeError("masked_fill: mask must be a bool tensor (e.g. x > 0).")
-    if isinstance(value, Tensor) and value.ndim:
+    if isinstance(value, engine_state.Tensor) and value.ndim:
         raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
                          f"{tuple(value.shape)}.")
     out = E.Where.apply(cond, _operand(value, x), x)
@@ -74,7 +87,7 @@ def masked_fill(x: Tensor, mask, value) -> Tensor:
     return out
 
 
-def repeat(x: Tensor, *sizes) -> Tensor:
+def repeat(x, *sizes):
     """Tile ``x``: ``sizes[i]`` copies along dim i (as ``torch.Tensor.repeat``, NumPy's ``tile``).
 
     Shapes: len(sizes) >= x.ndim; x is first padded with leading 1s to len(sizes) dims.
@@ -91,12 +104,13 @@ def repeat(x: Tensor, *sizes) -> Tensor:
     return out.reshape(tuple(r * n for r, n in zip(sizes, shape)))
 
 
-def clamp(x: Tensor, min=None, max=None) -> Tensor:
+def clamp(x, min=None, max=None):
     """``x`` limited to [min, max]; the bounds may be numbers or tensors (broadcasting).
 
     As in PyTorch, the gradient flows to ``x`` where min <= x <= max, to a tensor bound where it
     was taken, and ``max`` wins where min > max.
     """
+    Tensor = engine_state.Tensor
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
         return E.Clamp.apply(x, min=min, max=max)
     out = x
@@ -109,10 +123,10 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     return out
 
 
-def values_at(x: Tensor, indices: Tensor, dim: int, keepdim: bool) -> Tensor:
+def values_at(x, indices, dim: int, keepdim: bool):
     """The values of ``x.max(dim)``/``x.min(dim)``: the gradient goes to the returned index only
     (PyTorch's rule; ``amax`` splits it among ties instead)."""
-    dim = _dim(dim, x.ndim, "max/min")
+    dim = dim_index(dim, x.ndim, "max/min")
     idx = indices.data if keepdim else get_array_module(indices.data).expand_dims(
         indices.data, dim)
     out = gather(x, dim, idx)
@@ -120,10 +134,13 @@ def values_at(x: Tensor, indices: Tensor, dim: int, keepdim: bool) -> Tensor:
 
 
 def _data(v):
-    return v.data if isinstance(v, Tensor) else v
+    return v.data if isinstance(v, engine_state.Tensor) else v
 
 
-def _dim(dim, ndim: int, what: str) -> int:
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{what}: dim {dim} is out of range for a {ndim}-d tensor.")
-    return dim % max(ndim, 1)
+
+class SelectionMixin:
+    """Tensor methods for selection; each is the same function as ``glassgrad.<name>``."""
+
+    __slots__ = ()
+    gather, take_along_dim, masked_fill, repeat = gather, take_along_dim, masked_fill, repeat
+    clamp = clip = clamp

@@ -1,32 +1,41 @@
 """The ``Tensor``: an array, its gradient, and the op that created it.
 
-Dunders and methods are one-liners over the ops (primitives) and ``functional`` (composites).
+Every method is in the class body or in a mixin the class lists, each in a module named for
+what it holds: reductions.py (``sum``, ``var``, ``max``, ...), shaping.py (``reshape``,
+``transpose``, ...), selection.py (``gather``, ``clamp``, ...), products_scans.py (``prod``,
+``cumsum``, ``//``, ``%``), inplace.py (``+=``, ``add_``, ...) and hooks.py (``register_hook``).
+A method and its ``glassgrad.<name>`` function are one definition. The arithmetic dunders and
+the elementwise math here are one-liners over the primitive ops.
 """
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
-from . import autograd, convert, versions
+from . import engine_state, versions
+from . import functional as F
 from .autograd import backward as _backward
 from .backend import check_device, device_of, get_array_module, to_numpy
-from .convert import (  # noqa: F401
-    _as_array,
-    _div_pair,
-    _dtypes,
-    _operand,
-    _pair,
-    get_default_dtype,
-    set_default_dtype,
-)
+from .convert import _as_array
+from .dtypes import _dtypes, as_dtype, get_default_dtype, set_default_dtype  # noqa: F401
 from .errors import GraphError
+from .hooks import HookMixin
+from .inplace import InPlaceMixin
 from .ops import elementwise as E
-from .ops import linalg, movement, reduce
+from .ops import linalg, movement
+from .products_scans import ProductScanMixin
+from .promotion import _div_pair, _operand, _pair  # noqa: F401
+from .reductions import ReductionMixin
+from .selection import SelectionMixin
+from .shaping import ShapeMixin
 
 _new = object.__new__
 
 
-class Tensor:
+class Tensor(ReductionMixin, ShapeMixin, SelectionMixin, ProductScanMixin, InPlaceMixin,
+             HookMixin):
     """An n-dimensional array that records how it was computed, for reverse-mode autodiff.
 
     Args:
@@ -89,10 +98,6 @@ class Tensor:
         """The op that created this tensor (None for leaves)."""
         return self._ctx
 
-    @property
-    def T(self) -> Tensor:
-        return self.permute(*reversed(range(self.ndim)))
-
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
 
@@ -104,7 +109,7 @@ class Tensor:
 
     # ------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        if self.requires_grad and autograd.is_grad_enabled():
+        if self.requires_grad and engine_state.state["grad"]:
             raise GraphError("numpy(): this tensor requires grad; call .detach().numpy().")
         return to_numpy(self.data)
 
@@ -144,15 +149,32 @@ class Tensor:
         if isinstance(target, str):
             device = check_device(target)
             return self if device == self.device else E.ToDevice.apply(self, device=device)
-        dtype = convert.as_dtype(target, "to() (a device 'cpu'/'cuda', or a dtype)")
+        dtype = as_dtype(target, "to() (a device 'cpu'/'cuda', or a dtype)")
         return self if dtype == self.dtype else E.Cast.apply(self, dtype=dtype)
 
-    def cpu(self) -> Tensor: return self.to("cpu")
-    def cuda(self) -> Tensor: return self.to("cuda")
-    def float(self) -> Tensor: return self.to(np.float32)
-    def double(self) -> Tensor: return self.to(np.float64)
-    def long(self) -> Tensor: return self.to(np.int64)
-    def type(self, dtype) -> Tensor: return self.to(dtype)
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU (NumPy)."""
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        """This tensor on the GPU (CuPy)."""
+        return self.to("cuda")
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        """Cast to int64."""
+        return self.to(np.int64)
+
+    def type(self, dtype) -> Tensor:
+        """Cast to ``dtype``."""
+        return self.to(dtype)
 
     # ------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
@@ -211,17 +233,17 @@ class Tensor:
             return Tensor._make(op(self.data, o.data if isinstance(o, Tensor) else o), None)
         except (TypeError, ValueError) as err:
             raise TypeError(f"cannot compare a tensor with a {type(o).__name__}: {err}") from None
-    def __lt__(self, o): return self._cmp(o, lambda a, b: a < b)
-    def __le__(self, o): return self._cmp(o, lambda a, b: a <= b)
-    def __gt__(self, o): return self._cmp(o, lambda a, b: a > b)
-    def __ge__(self, o): return self._cmp(o, lambda a, b: a >= b)
-    def __eq__(self, o): return self._cmp(o, lambda a, b: a == b)
-    def __ne__(self, o): return self._cmp(o, lambda a, b: a != b)
+    def __lt__(self, o): return self._cmp(o, operator.lt)
+    def __le__(self, o): return self._cmp(o, operator.le)
+    def __gt__(self, o): return self._cmp(o, operator.gt)
+    def __ge__(self, o): return self._cmp(o, operator.ge)
+    def __eq__(self, o): return self._cmp(o, operator.eq)
+    def __ne__(self, o): return self._cmp(o, operator.ne)
     __hash__ = object.__hash__
 
     def __getitem__(self, index):
         index = _index(index)
-        if not self.requires_grad and not autograd._state["anomaly"]:
+        if not self.requires_grad and not engine_state.state["anomaly"]:
             # NOTE: a constant (a data batch, X[idx]) needs no graph node: index it directly.
             # A bad index falls through to GetItem, which explains the error.
             try:
@@ -231,7 +253,7 @@ class Tensor:
         return movement.GetItem.apply(self, index=index)
 
     def __setitem__(self, index, value):
-        if self.requires_grad and autograd.is_grad_enabled():
+        if self.requires_grad and engine_state.state["grad"]:
             raise GraphError("in-place assignment into a tensor that requires grad would corrupt "
                              "its gradient. Do it under glassgrad.no_grad(), or build the new "
                              "value with where()/cat().")
@@ -275,66 +297,11 @@ class Tensor:
 
         return tensor_html(self)
 
-    # ------------------------------------------------------------ math methods
-    def exp(self): return E.Exp.apply(self)
-    def log(self): return E.Log.apply(self)
-    def sqrt(self): return E.Sqrt.apply(self)
-    def abs(self): return E.Abs.apply(self)
-    def sin(self): return E.Sin.apply(self)
-    def cos(self): return E.Cos.apply(self)
-    def tanh(self): return E.Tanh.apply(self)
-    def sigmoid(self): return E.Sigmoid.apply(self)
-    def relu(self): return E.ReLU.apply(self)
-    def pow(self, exponent): return self ** exponent
-    def matmul(self, other): return self @ other
-    def clamp(self, min=None, max=None): return F.clamp(self, min, max)
-    clip = clamp
-
-    def sum(self, dim=None, keepdim=False):
-        axis = _axis(dim) if self.data.ndim else F._reduce_axis(self, dim)
-        return reduce.Sum.apply(self, axis=axis, keepdims=keepdim)
-
-    def mean(self, dim=None, keepdim=False):
-        axis = _axis(dim) if self.data.ndim else F._reduce_axis(self, dim)
-        return reduce.Mean.apply(self, axis=axis, keepdims=keepdim)
-
-    def var(self, dim=None, keepdim=False, **kw): return F.var(self, dim, keepdim, **kw)
-    def std(self, dim=None, keepdim=False, **kw): return F.std(self, dim, keepdim, **kw)
-    def max(self, dim=None, keepdim=False): return F.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return F.min(self, dim, keepdim)
-    def amax(self, dim=None, keepdim=False): return F.amax(self, dim, keepdim)
-    def amin(self, dim=None, keepdim=False): return F.amin(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return F.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return F.argmin(self, dim, keepdim)
-    def logsumexp(self, dim, keepdim=False): return F.logsumexp(self, dim, keepdim)
-    def softmax(self, dim): return F.softmax(self, dim)
-    def log_softmax(self, dim): return F.log_softmax(self, dim)
-    def any(self): return Tensor._make(self.data.any(), None)
-    def all(self): return Tensor._make(self.data.all(), None)
-
-    # ------------------------------------------------------------ shape methods
-    def reshape(self, *shape): return movement.Reshape.apply(self, shape=_shape(shape))
-    view = reshape
-    def flatten(self, start_dim=0, end_dim=-1): return F.flatten(self, start_dim, end_dim)
-    def permute(self, *dims): return movement.Permute.apply(self, axes=tuple(_shape(dims)))
-    def transpose(self, dim0, dim1): return F.transpose(self, dim0, dim1)
-    def squeeze(self, dim=None): return F.squeeze(self, dim)
-    def unsqueeze(self, dim): return F.unsqueeze(self, dim)
-    def expand(self, *shape): return F.expand(self, *shape)
-    def split(self, split_size, dim=0): return F.split(self, split_size, dim)
-    def chunk(self, chunks, dim=0): return F.chunk(self, chunks, dim)
-
-
-def _axis(dim):
-    # NOTE: dim=() reduces every dim in PyTorch (NumPy's axis=() reduces none).
-    return (tuple(dim) or None) if isinstance(dim, (list, tuple)) else dim
-
-
-def _shape(args) -> tuple:
-    """Accept ``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return tuple(args)
+    # ------------------------------------------------------------ elementwise math
+    # NOTE: the same functions as glassgrad.exp, ... (functional.py): one definition each.
+    exp, log, sqrt, abs, sin, cos = F.exp, F.log, F.sqrt, F.abs, F.sin, F.cos
+    tanh, sigmoid, relu, pow, matmul = F.tanh, F.sigmoid, F.relu, F.pow, F.matmul
+    softmax, log_softmax = F.softmax, F.log_softmax
 
 
 def _index(index):
@@ -348,9 +315,4 @@ def _index(index):
     return index
 
 
-autograd.Tensor = convert.Tensor = Tensor
-
-# NOTE: the late imports: functional builds on Tensor, and Tensor's composite methods call it;
-# tensor_methods adds in-place dunders and selection methods (this module's line budget).
-from . import functional as F  # noqa: E402
-from . import tensor_methods  # noqa: E402, F401
+engine_state.set_tensor_class(Tensor)  # the core's one hand-off (engine_state.py says why)

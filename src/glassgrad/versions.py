@@ -13,7 +13,7 @@ before the change. Backward then, for such an op only:
 
 Zero cost when nothing is changed in place: a tensor's record (slot ``_vc``) exists only after
 its first in-place change, and the engine looks here only for ops older than the latest change
-(``autograd._state["inplace"]``): one integer comparison per node otherwise.
+(``engine_state.state["inplace"]``): one integer comparison per node otherwise.
 
 Views. glassgrad's in-place methods and ``+=`` never write into an array: they replace the
 tensor's array (the old one may be shared with a view, ``detach()``, a gradient or an op's saved
@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 import weakref
 
-from . import autograd
+from . import engine_state
 from .errors import GraphError
 
 FIX = ("Fix: clone it before the in-place change (y = y.clone(), then change y), use the "
@@ -94,7 +94,7 @@ def _live(c) -> bool:
 def stamp() -> int:
     """Draw the stamp of an in-place change before computing it, so that ops the change itself
     records (the new node of a rebased tensor) come after it."""
-    return next(autograd._sequence)
+    return next(engine_state.sequence)
 
 
 def version(t) -> int:
@@ -122,7 +122,7 @@ def bump(t, op: str, s: int, old_array, old=None) -> None:
         # the old value is frozen: its own record says when and how it was superseded
         old._vc = Record(rec.version - 1)
         old._vc.changes.append(Change(s, op, rec.version, old_array, None))
-    autograd._state["inplace"] = max(autograd._state["inplace"], s)
+    engine_state.state["inplace"] = max(engine_state.state["inplace"], s)
 
 
 def write(t, index, key, value) -> None:
@@ -158,7 +158,7 @@ def written(t, op: str) -> None:
     if rec is None:
         rec = t._vc = Record()
     rec.version += 1
-    autograd._state["inplace"] = max(autograd._state["inplace"], s)
+    engine_state.state["inplace"] = max(engine_state.state["inplace"], s)
 
 
 def _root(arr):
@@ -212,7 +212,7 @@ def check(fn, t):
             if arr is not None and id(_root(arr)) in roots:
                 raise _refuse(fn, t, None, ch, max(rec.version, ch.version))
     out = None
-    tensor = autograd.Tensor
+    tensor = engine_state.Tensor
     for i, x in enumerate(inputs):
         rec = getattr(x, "_vc", None) if isinstance(x, tensor) else None
         if rec is None:
@@ -256,7 +256,7 @@ def edges(fn):
         return inputs
     out = None
     for i, x in enumerate(inputs):
-        rec = getattr(x, "_vc", None) if isinstance(x, autograd.Tensor) else None
+        rec = getattr(x, "_vc", None) if isinstance(x, engine_state.Tensor) else None
         ch = rec.first_after(fn.seq) if rec is not None else None
         if ch is not None and ch.old is not None:
             if out is None:

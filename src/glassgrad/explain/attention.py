@@ -20,7 +20,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
-from ._common import numpy
+from .model_io import numpy
 from .render import Renderable, Table
 
 

@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from ._common import numpy
 from .diagnose_history import history_findings, history_view, judged_weights
+from .model_io import numpy
 from .render import Renderable, Table
 from .stats import layer_stats
 

@@ -19,8 +19,8 @@ import numpy as np
 from ..autograd import no_grad, topological_order, unbroadcast
 from ..errors import GlassgradError, GraphError
 from ..tensor import Tensor
-from ._common import numpy, precision_note
-from .render import Renderable, Table, fmt
+from .model_io import numpy
+from .render import Renderable, Table, fmt, precision_note
 
 
 class Node:

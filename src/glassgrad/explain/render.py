@@ -129,3 +129,24 @@ class Renderable:
 
     def __str__(self):
         return self.to_text()
+
+
+def precision_note(precision: int, **dtypes) -> str:
+    """A warning line when ``precision`` decimals are more than the named arrays' dtypes carry
+    (float32: about 7 significant digits), with the way to work in float64; "" otherwise."""
+    low = {name: np.dtype(dt) for name, dt in dtypes.items()
+           if dt is not None and np.dtype(dt).kind == "f"
+           and precision > np.finfo(dt).precision}
+    if not low:
+        return ""
+    by_dtype: dict = {}
+    for name, dt in low.items():
+        by_dtype.setdefault(dt.name, []).append(name)
+    names = ", ".join(f"{dt} ({', '.join(ns)})" for dt, ns in by_dtype.items())
+    digits = min(np.finfo(dt).precision for dt in low.values()) + 1
+    verb = "carries" if len(by_dtype) == 1 else "carry"
+    return (f"Precision: {precision} decimals asked, but the values are computed in "
+            f"{names}, which {verb} about {digits} significant digits: the last printed digits "
+            "are rounding noise (0.05 is stored as 0.0500000007 in float32). For a hand check "
+            "to more digits, work in float64: gg.set_default_dtype(gg.float64) before creating "
+            "the model and the tensors, or model.double() with float64 inputs.")

@@ -14,16 +14,9 @@ import numpy as np
 
 from ..autograd import enable_grad
 from ..tensor import Tensor
-from ._common import (
-    activation_kind,
-    as_input,
-    check_scalar,
-    model_device,
-    model_dtype,
-    numpy,
-    resolve_loss,
-    saved_grads,
-)
+from .activations import activation_kind
+from .losses import check_scalar, resolve_loss
+from .model_io import as_input, model_device, model_dtype, numpy, saved_grads
 from .render import Renderable, Table
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)

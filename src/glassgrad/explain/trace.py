@@ -14,23 +14,10 @@ import numpy as np
 
 from ..autograd import enable_grad
 from ..errors import GlassgradError
-from ._common import (
-    activation_kind,
-    as_input,
-    check_scalar,
-    derivative,
-    describe_loss,
-    linear_layers,
-    model_device,
-    model_dtype,
-    numpy,
-    observed_derivative,
-    output_activation_in_loss,
-    precision_note,
-    resolve_loss,
-    saved_grads,
-)
-from .render import Renderable, Table
+from .activations import activation_kind, derivative, linear_layers, observed_derivative
+from .losses import check_scalar, describe_loss, output_activation_in_loss, resolve_loss
+from .model_io import as_input, model_device, model_dtype, numpy, saved_grads
+from .render import Renderable, Table, precision_note
 
 
 class LayerTrace:

@@ -17,7 +17,8 @@ import base64
 import numpy as np
 
 from ..autograd import no_grad
-from ..explain._common import activation_kind, as_input, model_device, model_dtype, numpy
+from ..explain.activations import activation_kind
+from ..explain.model_io import as_input, model_device, model_dtype, numpy
 from ..tensor import Tensor
 
 MAX_SHOWN = 24  # neurons (or channels) drawn per layer in the network diagram

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import GlassgradError
 from ..explain import diagnose, trace
-from ..explain._common import describe_loss, resolve_loss
+from ..explain.losses import describe_loss, resolve_loss
 from .observe import (
     MAX_SHOWN,
     decode8,  # noqa: F401  (re-exported for tests and users)

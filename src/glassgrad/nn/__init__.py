@@ -2,6 +2,7 @@
 losses, initializers (``glassgrad.nn.init``) and the functional API (``glassgrad.nn.functional``).
 """
 
+from ..hooks import RemovableHandle  # noqa: F401
 from . import functional, init, rnn_utils, utils  # noqa: F401
 from .activation import (  # noqa: F401
     ELU,
@@ -27,7 +28,6 @@ from .conv import Conv1d, Conv2d, fully_convolutional  # noqa: F401
 from .dropout import Dropout  # noqa: F401, E402
 from .embedding import Embedding  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
-from .hooks import RemovableHandle  # noqa: F401
 from .layernorm import LayerNorm  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
 from .loss import (  # noqa: F401, E402

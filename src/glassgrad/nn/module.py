@@ -15,8 +15,8 @@ import numpy as np
 from ..autograd import no_grad
 from ..backend import check_device, get_array_module, to_device
 from ..errors import GlassgradError, ShapeError
+from ..hooks import RemovableHandle
 from ..tensor import Tensor
-from .hooks import RemovableHandle
 from .inputs import layer_input
 from .keras_api import KerasMethods
 from .parameter import Parameter

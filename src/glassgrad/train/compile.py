@@ -2,8 +2,9 @@
 
 Names are resolved here, for ``compile``, ``fit`` and the CLI's config files:
 
-* losses: ``"mse"``, ``"sse"``, ``"mae"``/``"l1"``, ``"bce"``/``"binary_crossentropy"``,
-  ``"bce_with_logits"``, ``"cross_entropy"``/``"categorical_crossentropy"``/
+* losses (the table is nn/loss_names.py, shared with the explain and live tools): ``"mse"``,
+  ``"sse"``, ``"mae"``/``"l1"``, ``"bce"``/``"binary_crossentropy"``, ``"bce_with_logits"``,
+  ``"cross_entropy"``/``"ce"``/``"categorical_crossentropy"``/
   ``"sparse_categorical_crossentropy"``, ``"nll"``, ``"huber"``/``"huber_loss"``,
   ``"smooth_l1"``, ``"kl_div"``/``"kld"``/``"kl_divergence"``/
   ``"kullback_leibler_divergence"``, or any ``glassgrad.nn`` loss class name (``"MSELoss"``);
@@ -21,17 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LOSS_NAMES = {
-    "mse": "MSELoss", "mean_squared_error": "MSELoss", "sse": "SSELoss",
-    "mae": "L1Loss", "l1": "L1Loss", "mean_absolute_error": "L1Loss",
-    "bce": "BCELoss", "binary_crossentropy": "BCELoss",
-    "bce_with_logits": "BCEWithLogitsLoss", "cross_entropy": "CrossEntropyLoss",
-    "categorical_crossentropy": "CrossEntropyLoss",
-    "sparse_categorical_crossentropy": "CrossEntropyLoss", "nll": "NLLLoss",
-    "huber": "HuberLoss", "huber_loss": "HuberLoss", "smooth_l1": "SmoothL1Loss",
-    "kl_div": "KLDivLoss", "kld": "KLDivLoss", "kl_divergence": "KLDivLoss",
-    "kullback_leibler_divergence": "KLDivLoss",
-}
+from ..nn.loss_names import LOSS_NAMES, loss_class_name
+
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
                    "adagrad": "Adagrad"}
 
@@ -50,11 +42,9 @@ def resolve_loss(loss, **kwargs):
     from .. import nn
 
     if isinstance(loss, str):
-        name = LOSS_NAMES.get(loss.lower(), loss)
-        cls = getattr(nn, name, None)
-        if not (isinstance(cls, type) and name.endswith("Loss")):
-            allowed = sorted(set(LOSS_NAMES) | set(LOSS_NAMES.values()))
-            raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(allowed)}.")
+        name = loss if isinstance(getattr(nn, loss, None), type) and loss.endswith("Loss") \
+            else loss_class_name(loss)
+        cls = getattr(nn, name)
         if name == "KLDivLoss" and loss.lower() in LOSS_NAMES:
             # NOTE: the short names mean the true KL divergence per sample (Keras's
             # KLDivergence), "batchmean"; the class name keeps PyTorch's "mean" default.

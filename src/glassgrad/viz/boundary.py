@@ -9,7 +9,7 @@ from ._mpl import figure, finish, save_target
 
 def _predict(model, grid):
     from ..autograd import no_grad
-    from ..explain._common import as_input, model_device, model_dtype, numpy
+    from ..explain.model_io import as_input, model_device, model_dtype, numpy
 
     was = getattr(model, "training", False)
     if hasattr(model, "eval"):

@@ -33,7 +33,7 @@ def plot_filters(conv, channel: int | None = None, save=None, *, path=None):
             layer has 3 input channels).
     """
     save = save_target(save, path, "plot_filters")
-    from ..explain._common import numpy
+    from ..explain.model_io import numpy
 
     w = numpy(getattr(conv, "weight", conv))
     if w.ndim == 3:
@@ -60,7 +60,7 @@ def plot_feature_maps(model, x, layer, sample: int = 0, max_maps: int = 32, save
     """
     save = save_target(save, path, "plot_feature_maps")
     from ..autograd import no_grad
-    from ..explain._common import as_input, model_device, model_dtype, numpy
+    from ..explain.model_io import as_input, model_device, model_dtype, numpy
 
     if isinstance(layer, str):
         layer = dict(model.named_modules())[layer]

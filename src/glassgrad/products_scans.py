@@ -4,19 +4,22 @@
 Integer and bool inputs of ``prod``/``cumsum``/``cumprod`` give int64 results (as torch), unless
 ``dtype=`` says otherwise (the input is cast to it first). ``floor_divide`` and ``remainder``
 promote their operands as the arithmetic dunders do (int // int stays int).
+
+``ProductScanMixin`` makes each one a Tensor method (and ``//``, ``%``): one definition each.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .convert import _pair
+from . import engine_state
+from .dims import dim_index
 from .ops import division, movement, reduce, scan
-from .tensor import Tensor
+from .promotion import _pair
 
 
-def _input(x, dtype, what: str) -> Tensor:
-    if not isinstance(x, Tensor):
+def _input(x, dtype, what: str):
+    if not isinstance(x, engine_state.Tensor):
         raise TypeError(f"{what}: expected a Tensor as input, got {type(x).__name__} "
                         "(wrap it with glassgrad.tensor(...)).")
     if dtype is not None:
@@ -24,26 +27,14 @@ def _input(x, dtype, what: str) -> Tensor:
     return x.to(np.int64) if x.dtype.kind in "biu" else x
 
 
-def _dim(dim, ndim: int, what: str) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{what}: dim must be one int (PyTorch's {what} scans or reduces a "
-                        f"single dim), got {dim!r}; apply it once per dim.")
-    n = max(ndim, 1)  # NOTE: a 0-d tensor accepts dim 0 and -1, as in torch
-    if not -n <= dim < n:
-        raise IndexError(f"{what}: dim {dim} is out of range for a {ndim}-d tensor; it must lie "
-                         f"in [{-n}, {n - 1}].")
-    return int(dim) % n
-
-
-
-def _scan(op, x: Tensor, dim: int) -> Tensor:
+def _scan(op, x, dim: int):
     if x.ndim == 0:  # NOTE: NumPy has no axis 0 in a 0-d array; torch scans it as one element
         return movement.Reshape.apply(op.apply(movement.Reshape.apply(x, shape=(1,)), axis=0),
                                       shape=())
     return op.apply(x, axis=dim)
 
 
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input, dim: int | None = None, keepdim: bool = False, *, dtype=None):
     """The product of all elements (``dim=None``, a 0-d result) or along one ``dim``.
 
     Shapes: (d0, ..., dn) -> () for ``dim=None``; the ``dim`` removed (kept as 1 with
@@ -52,25 +43,26 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=
     x = _input(input, dtype, "prod")
     if dim is None:
         return reduce.Prod.apply(x)
-    dim = _dim(dim, x.ndim, "prod")
+    dim = dim_index(dim, x.ndim, "prod")
     if x.ndim == 0:
         return reduce.Prod.apply(x)
     return reduce.Prod.apply(x, axis=dim, keepdims=keepdim)
 
 
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input, dim: int, *, dtype=None):
     """Running sum along ``dim``: ``out[..., i, ...] = sum(x[..., :i+1, ...])``. Same shape."""
     x = _input(input, dtype, "cumsum")
-    return _scan(scan.CumSum, x, _dim(dim, x.ndim, "cumsum"))
+    return _scan(scan.CumSum, x, dim_index(dim, x.ndim, "cumsum"))
 
 
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumprod(input, dim: int, *, dtype=None):
     """Running product along ``dim``. Same shape; the gradient is exact with zeros."""
     x = _input(input, dtype, "cumprod")
-    return _scan(scan.CumProd, x, _dim(dim, x.ndim, "cumprod"))
+    return _scan(scan.CumProd, x, dim_index(dim, x.ndim, "cumprod"))
 
 
-def _binary(op, a, b) -> Tensor:
+def _binary(op, a, b):
+    Tensor = engine_state.Tensor
     if isinstance(a, Tensor):
         return op.apply(*_pair(a, b))
     if not isinstance(b, Tensor):
@@ -79,7 +71,7 @@ def _binary(op, a, b) -> Tensor:
     return op.apply(*_pair(b, a)[::-1])
 
 
-def floor_divide(input, other) -> Tensor:
+def floor_divide(input, other):
     """``input // other`` rounded toward minus infinity (``torch.floor_divide``); broadcasts.
 
     Not differentiable (as in PyTorch). Integer division by zero raises ZeroDivisionError;
@@ -88,10 +80,25 @@ def floor_divide(input, other) -> Tensor:
     return _binary(division.FloorDivide, input, other)
 
 
-def remainder(input, other) -> Tensor:
+def remainder(input, other):
     """``input % other`` with the sign of ``other`` (``torch.remainder``, Python's ``%``).
 
     Gradients: 1 for ``input``, ``-floor(input / other)`` for ``other``. Integer remainder by
     zero raises ZeroDivisionError; floating gives nan.
     """
     return _binary(division.Remainder, input, other)
+
+
+class ProductScanMixin:
+    """Tensor methods for the functions above; ``x // y`` and ``x % y`` too."""
+
+    __slots__ = ()
+    prod, cumsum, cumprod = prod, cumsum, cumprod
+    floor_divide, remainder = floor_divide, remainder
+    __floordiv__, __mod__ = floor_divide, remainder
+
+    def __rfloordiv__(self, other):
+        return floor_divide(other, self)
+
+    def __rmod__(self, other):
+        return remainder(other, self)
