@@ -1,5 +1,6 @@
 """Adam's reference update (``adam_step``, the formula as written) against the textbook in
-float64, and the in-place kernel (``adam_step_fused``, ``Adam(fused=True)``) against the reference."""
+float64, and the in-place kernel (``adam_step_fused``, ``Adam(fused=True)``) against the
+reference."""
 
 import numpy as np
 import pytest

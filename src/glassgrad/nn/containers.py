@@ -95,8 +95,7 @@ class Sequential(_ModuleSequence):
                 nxt = modules[i + 1] if i + 1 < len(modules) else None
                 op = None if nxt is None or type(m) is not Linear else _FUSED.get(type(nxt))
                 if op is not None and not (nxt._forward_pre_hooks or nxt._forward_hooks):
-                    m.check_input(x)
-                    weight, bias = m._parameters["weight"], m._parameters["bias"]
+                    weight, bias = m.checked_parameters(x)
                     x = op.apply(x, weight) if bias is None else op.apply(x, weight, bias)
                     i += 2
                     continue

@@ -48,22 +48,23 @@ class Linear(Module):
 
     def forward(self, x):
         """y = x Wᵀ + b: the ``Linear`` op on this layer's weight and bias."""
-        # NOTE: the parameters from their dict and the full check only on a mismatch: this runs
-        # once per layer per step, where Module.__getattr__ and the check calls would cost a
-        # small MLP's step ~13 % (bench/RESULTS.md §11).
-        weight, bias = self._parameters["weight"], self._parameters["bias"]
-        a = x.data
-        if a.ndim == 0 or a.shape[-1] != self.in_features or a.dtype is not weight.data.dtype:
-            self.check_input(x)
+        weight, bias = self.checked_parameters(x)
         if bias is None:
             return _Linear.apply(x, weight)
         return _Linear.apply(x, weight, bias)
 
-    def check_input(self, x) -> None:
-        """Refuse, naming this layer, an input whose last dim is not ``in_features`` or whose
-        dtype is not the weight's."""
-        check_features(self, x, self.in_features)
-        check_dtype(self, x, self._parameters["weight"])
+    def checked_parameters(self, x):
+        """(weight, bias) for input ``x``, after refusing, naming this layer, an input whose
+        last dim is not ``in_features`` or whose dtype is not the weight's."""
+        # NOTE: the parameters from their dict and the full check only on a mismatch: this
+        # runs once per layer per step, where Module.__getattr__ and the check calls cost a
+        # small MLP's step several per cent (bench/RESULTS.md §11).
+        weight, bias = self._parameters["weight"], self._parameters["bias"]
+        a = x.data
+        if a.ndim == 0 or a.shape[-1] != self.in_features or a.dtype is not weight.data.dtype:
+            check_features(self, x, self.in_features)
+            check_dtype(self, x, weight)
+        return weight, bias
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
