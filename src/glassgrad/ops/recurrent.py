@@ -32,7 +32,8 @@ from ..errors import ShapeError
 
 
 def _sigmoid_(a):
-    """a ← σ(a) in place, through exp (NumPy's float32 exp is vectorised, tanh ~3x slower)."""
+    """a ← σ(a) = 1 / (1 + e^{−a}) in place: ``elementwise.sigmoid`` without temporaries (the
+    gates of every time step; bench/rnn_fusion.py), the same bits (tests/test_ops_table.py)."""
     xp = get_array_module(a)
     xp.negative(a, out=a)
     xp.exp(a, out=a)  # overflows to inf for a < -88 (float32): 1 / (1 + inf) = 0, as it should
@@ -42,7 +43,8 @@ def _sigmoid_(a):
 
 
 def _tanh_(a):
-    """a ← tanh(a) = 2σ(2a) − 1 in place."""
+    """a ← tanh(a) = 2σ(2a) − 1 in place, through ``_sigmoid_``: NumPy's float32 exp is
+    vectorised and its tanh is not (bench/RESULTS.md §11)."""
     a *= 2
     _sigmoid_(a)
     a *= 2
