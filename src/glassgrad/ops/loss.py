@@ -38,7 +38,7 @@ def _total(loss, scale):
     if scale is None:
         return loss
     # NOTE: np.add.reduce is ndarray.sum without its Python wrapper (same pairwise sum, same
-    # bits), ~1 us less per loss: the small-batch steps of small models are overhead-bound.
+    # bits), less per loss: the small-batch steps of small models are overhead-bound.
     return (np.add.reduce(loss, None) if type(loss) is np.ndarray else loss.sum()) * scale
 
 

@@ -15,11 +15,11 @@ state is carried unchanged and the output is 0, so padding changes neither outpu
 with ``lengths`` each sequence then starts at its own last valid step, as PyTorch's packed
 sequences do.
 
-# NOTE: why fused, measured with bench/rnn_fusion.py (LSTM, T=50, B=64, I=32, H=128, forward +
-# backward, 1 BLAS thread, median of 7): primitive ops per step 83 ms, a fused cell op per step
-# 63 ms, this whole-sequence op 49 ms. It pays three ways: the input projection of all T steps is
-# one big matmul (and so are dW_ih, dW_hh and dx in backward: only h @ W_hhᵀ and dgates @ W_hh
-# stay inside the loop); all gates come from one matmul; the engine walks 1 node instead of ~20·T.
+# NOTE: why fused (measured with bench/rnn_fusion.py, bench/RESULTS.md §11): the whole-sequence
+# op beats both primitive ops and a fused cell op per step. It pays three ways: the input
+# projection of all T steps is one big matmul (and so are dW_ih, dW_hh and dx in backward:
+# only h @ W_hhᵀ and dgates @ W_hh stay inside the loop); all gates come from one matmul; the
+# engine walks 1 node instead of ~20·T.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ class SGD(Optimizer):
             return
         # NOTE: plain SGD, θ ← θ − η g, inline: no per-parameter dispatch for the overhead-
         # bound small models that use it most. η as a 0-d array of the gradient's dtype takes
-        # NumPy's same-dtype fast path (a Python float costs ~0.4 us more per call), same bits.
+        # NumPy's same-dtype fast path (a Python float costs more per call), same bits.
         lr, eta = hyper["lr"], None
         for p in params:
             grad = p.grad
