@@ -1,6 +1,6 @@
 """Microseconds per W1 batch-32 training step in a tight loop (glassgrad only, one thread).
 
-    OMP_NUM_THREADS=1 PYTHONPATH=src python bench/w1_step.py [--repeats 11] [--epochs 30]
+    OMP_NUM_THREADS=1 PYTHONPATH=src python bench/w1_step.py [--repeats 11] [--epochs 30] [--fuse]
 
 The loop of bench/RESULTS.md sections 8-9: 2-4(tanh)-2(tanh)-1(sigmoid) on 1000 moons points,
 BCE, plain SGD (lr 0.1), 32 steps per epoch in one fixed order. Prints the minimum and median
@@ -26,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--epochs", type=int, default=30, help="epochs per repeat")
+    parser.add_argument("--fuse", action="store_true", help="nn.Sequential(..., fuse=True)")
     args = parser.parse_args()
 
     gg.manual_seed(0)
@@ -33,7 +34,7 @@ def main() -> None:
     X = gg.tensor(x.astype(np.float32))
     Y = gg.tensor(y.astype(np.float32).reshape(-1, 1))
     net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2), nn.Tanh(),
-                        nn.Linear(2, 1), nn.Sigmoid())
+                        nn.Linear(2, 1), nn.Sigmoid(), fuse=args.fuse)
     opt, loss_fn = optim.SGD(net.parameters(), lr=0.1), nn.BCELoss()
     perm = np.random.default_rng(0).permutation(1000)
     batches = [perm[i:i + 32] for i in range(0, 1000, 32)]

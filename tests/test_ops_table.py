@@ -82,3 +82,34 @@ def test_guard_sees_the_core_ops():
 def test_guard_catches_an_op_without_a_case():
     with unlisted_op() as name:
         assert name in glassgrad_ops() - {c.op for c in CASES}
+
+
+# ------------------------------------------ every sigmoid against the one reference definition
+
+def _sigma_exact(a):
+    """σ in float64 from Python's math (an independent reference), 0 past exp's range."""
+    import math
+    return np.array([1 / (1 + math.exp(-v)) if v > -700 else math.exp(v) for v in a.tolist()])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_sigmoid_is_the_reference_or_agrees_with_it(dtype):
+    from glassgrad.ops.elementwise import sigmoid, sigmoid_stable
+    from glassgrad.ops.recurrent import _sigmoid_
+
+    a = (np.random.default_rng(0).standard_normal(2000) * 30).astype(dtype)
+    a[:6] = [-1000, -100, -20, 0, 20, 1000]
+    exact = _sigma_exact(a.astype(np.float64))
+    ulp = np.finfo(dtype).eps
+    ref = sigmoid(a)
+    assert ref.dtype == dtype
+    np.testing.assert_allclose(ref, exact, rtol=8 * ulp, atol=np.finfo(dtype).tiny)
+    np.testing.assert_array_equal(gg.tensor(a, dtype=dtype).sigmoid().numpy(), ref)  # the op
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(_sigmoid_(a.copy()), ref)  # the recurrent kernels' one
+    stable = sigmoid_stable(a)
+    assert stable.dtype == dtype
+    # full relative accuracy on the negative tail too, where ``sigmoid`` flushes to 0
+    tail = exact > np.finfo(dtype).tiny
+    np.testing.assert_allclose(stable[tail], exact[tail], rtol=8 * ulp)
+    np.testing.assert_allclose(stable, ref, rtol=8 * ulp, atol=np.finfo(dtype).tiny)

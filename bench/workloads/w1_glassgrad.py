@@ -1,5 +1,7 @@
 """W1 in glassgrad, written as the README shows: Sequential, BCELoss, SGD, batches sliced from
-the NumPy arrays and wrapped per step."""
+the NumPy arrays and wrapped per step. ``Sequential(..., fuse=True)`` is the documented opt-in
+that runs each Linear+Tanh/Sigmoid as one graph node (bit-identical results): it buys ~6 % of
+this overhead-bound step (bench/RESULTS.md §11), so the benchmark shows it switched on."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from glassgrad import nn, optim
 def build(arrays, batch: int, lr: float):
     x, y = arrays["x"], arrays["y"]
     net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2), nn.Tanh(),
-                        nn.Linear(2, 1), nn.Sigmoid())
+                        nn.Linear(2, 1), nn.Sigmoid(), fuse=True)
     net.load_state_dict({k: v for k, v in arrays.items() if "." in k})
     opt, loss_fn = optim.SGD(net.parameters(), lr=lr), nn.BCELoss()
     epoch = [0]

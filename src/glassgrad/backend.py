@@ -76,9 +76,8 @@ def add_rows(y, row) -> None:
 
     NOTE: NumPy's broadcasting add runs its inner loop once per row of ``y``. From
     ``ADD_ROWS_FROM`` rows on, repeating the row first (``take`` with n zero indices) and adding
-    same-shaped arrays is faster, copy included (8 -> 2 us at 1000 x 4, 7.2 -> 6.1 us at
-    128 x 256), with the same bits; below that the two are even, and callers on a hot path
-    skip the call (``y += row``).
+    same-shaped arrays is faster, copy included (bench/RESULTS.md §11), with the same bits;
+    below that the two are even, and callers on a hot path skip the call (``y += row``).
     """
     if type(y) is not np.ndarray or y.ndim != 2 or y.shape[0] < ADD_ROWS_FROM:
         y += row
@@ -98,8 +97,8 @@ def scalars(like, *values) -> tuple:
     float array; the values themselves otherwise (CuPy passes Python scalars to its kernels).
 
     NOTE: same bits as the Python numbers (NEP 50 casts a Python scalar operand to the array's
-    dtype anyway), but NumPy takes its same-dtype fast path: ~0.4 us less per call, and a
-    small model's step has a dozen such calls.
+    dtype anyway), but NumPy takes its same-dtype fast path, and a small model's step has a
+    dozen such calls.
     """
     key = (values, like.dtype)
     c = _SCALARS.get(key)

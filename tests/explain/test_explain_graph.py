@@ -97,7 +97,7 @@ def test_parameter_names_from_model_and_vector_nodes():
 
 
 def test_a_fused_linear_activation_node_shows_as_its_two_ops_exactly_as_unfused():
-    # Sequential runs Linear+Tanh and Linear+Sigmoid as fused nodes (ops/fused.py); the graph
+    # Sequential(fuse=True) runs Linear+Tanh and Linear+Sigmoid as fused nodes; the graph
     # shows them as Linear and activation nodes, z included, equal to the graph of the same
     # model run unfused (a forward hook on a layer keeps Sequential from fusing it).
     import glassgrad as gg
@@ -105,7 +105,7 @@ def test_a_fused_linear_activation_node_shows_as_its_two_ops_exactly_as_unfused(
 
     gg.set_default_dtype(gg.float64)
     net = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2), nn.ReLU(),
-                        nn.Linear(2, 1), nn.Sigmoid())
+                        nn.Linear(2, 1), nn.Sigmoid(), fuse=True)
     x = gg.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]])
     y = gg.tensor([[1.0], [0.0]])
 

@@ -137,7 +137,7 @@ def test_linear_then_activation_as_sequential_fuses_them_gradcheck(lead, io, bia
         layer._parameters["weight"] = w
         if bias:
             layer._parameters["bias"] = b[0]
-        out = gg.nn.Sequential(layer, getattr(gg.nn, act)())(x)
+        out = gg.nn.Sequential(layer, getattr(gg.nn, act)(), fuse=True)(x)
         assert not out.requires_grad or type(out.grad_fn).__name__ == f"Linear{act}"  # fused
         return out
 

@@ -277,7 +277,7 @@ def _layers_run(net, x, hooked=()):
 @pytest.mark.parametrize("shape", [(5, 3), (3,), (2, 4, 3)])
 def test_sequential_fuses_linear_and_activation_with_the_same_bits(act, bias, shape):
     net = nn.Sequential(nn.Linear(3, 4, bias=bias), getattr(nn, act)(), nn.Linear(4, 2, bias=bias),
-                        getattr(nn, act)())
+                        getattr(nn, act)(), fuse=True)
     x = gg.tensor(np.random.default_rng(4).standard_normal(shape).astype(np.float32))
     out, kind, grads = _layers_run(net, x)
     ref_out, ref_kind, ref_grads = _layers_run(net, x, hooked=(0, 1, 2, 3))
@@ -298,6 +298,21 @@ def test_sequential_fuses_linear_and_activation_with_the_same_bits(act, bias, sh
         np.testing.assert_allclose(g, q.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("act", ["Tanh", "Sigmoid", "ReLU"])
+def test_sequential_by_default_shows_the_model_as_written(act):
+    # fusion is opt-in: model(x).grad_fn is the last layer's op, as when calling layer by layer
+    layers = [nn.Linear(3, 4), getattr(nn, act)(), nn.Linear(4, 2), getattr(nn, act)()]
+    x = gg.ones(5, 3)
+    by_hand = x
+    for layer in layers:
+        by_hand = layer(by_hand)
+    out = nn.Sequential(*layers)(x)
+    assert type(out.grad_fn).__name__ == type(by_hand.grad_fn).__name__ == act
+    assert type(out.grad_fn.inputs[0].grad_fn).__name__ == "Linear"
+    np.testing.assert_array_equal(out.detach().numpy(), by_hand.detach().numpy())
+    assert nn.Sequential(*layers, fuse=True)[1:].fuse  # a slice keeps the switch
+
+
 def test_sequential_fuses_only_a_plain_hook_free_linear_and_activation_pair():
     class MyTanh(nn.Tanh):
         pass
@@ -307,12 +322,12 @@ def test_sequential_fuses_only_a_plain_hook_free_linear_and_activation_pair():
 
     x = gg.ones(2, 3)
     kinds = {
-        "fused": nn.Sequential(nn.Linear(3, 2), nn.Tanh()),
-        "subclassed activation": nn.Sequential(nn.Linear(3, 2), MyTanh()),
-        "subclassed linear": nn.Sequential(MyLinear(3, 2), nn.Tanh()),
-        "not adjacent": nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.0), nn.Tanh()),
-        "linear last": nn.Sequential(nn.Tanh(), nn.Linear(3, 2)),
-        "two linears": nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2)),
+        "fused": nn.Sequential(nn.Linear(3, 2), nn.Tanh(), fuse=True),
+        "subclassed activation": nn.Sequential(nn.Linear(3, 2), MyTanh(), fuse=True),
+        "subclassed linear": nn.Sequential(MyLinear(3, 2), nn.Tanh(), fuse=True),
+        "not adjacent": nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.0), nn.Tanh(), fuse=True),
+        "linear last": nn.Sequential(nn.Tanh(), nn.Linear(3, 2), fuse=True),
+        "two linears": nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2), fuse=True),
     }
     got = {k: type(net(x).grad_fn).__name__ for k, net in kinds.items()}
     assert got == {"fused": "LinearTanh", "subclassed activation": "Tanh",
@@ -323,4 +338,4 @@ def test_sequential_fuses_only_a_plain_hook_free_linear_and_activation_pair():
     net[1].register_forward_hook(lambda m, inp, out: seen.append(inp[0].shape))
     assert type(net(x).grad_fn).__name__ == "Tanh" and seen == [(2, 2)]  # the hook sees z
     with pytest.raises(gg.ShapeError, match="Linear"):  # the layer's own check still runs
-        nn.Sequential(nn.Linear(3, 2), nn.Tanh())(gg.ones(2, 5))
+        nn.Sequential(nn.Linear(3, 2), nn.Tanh(), fuse=True)(gg.ones(2, 5))

@@ -16,7 +16,7 @@ CASES = [
          name="one-sample"),
 ]
 
-# Linear + activation fused into one node (ops/fused.py), reached through a hook-free Sequential
+# Linear + activation fused into one node (ops/fused.py), reached through Sequential(fuse=True)
 # whose parameters are the case's inputs; shapes cover 1-D, 2-D and 3-D inputs and no bias.
 _ACTS = {"LinearTanh": (gg.nn.Tanh, np.tanh),
          "LinearSigmoid": (gg.nn.Sigmoid, lambda z: 1 / (1 + np.exp(-z))),
@@ -31,7 +31,7 @@ def _fused(op, bias):
         layer._parameters["weight"] = w  # the case's tensors, so gradcheck reaches them
         if bias:
             layer._parameters["bias"] = b
-        out = gg.nn.Sequential(layer, module())(x)
+        out = gg.nn.Sequential(layer, module(), fuse=True)(x)
         assert not out.requires_grad or type(out.grad_fn).__name__ == op  # fused really ran
         return out
     return fn

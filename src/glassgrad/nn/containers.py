@@ -9,7 +9,7 @@ from .activation import ReLU, Sigmoid, Tanh
 from .linear import Linear
 from .module import Module
 
-_FUSED = {Tanh: LinearTanh, Sigmoid: LinearSigmoid, ReLU: LinearReLU}  # see Sequential.forward
+_FUSED = {Tanh: LinearTanh, Sigmoid: LinearSigmoid, ReLU: LinearReLU}  # Sequential(fuse=True)
 
 
 def _index(n: int, idx: int, what: str) -> int:
@@ -55,10 +55,18 @@ class Sequential(_ModuleSequence):
 
     Children are named "0", "1", ... or by the keys of an OrderedDict passed as the only
     argument. Indexable (an int gives a layer, a slice a new Sequential), ``len``, ``append``.
+
+    ``fuse=True`` (off by default) runs each hook-free ``Linear`` followed by a hook-free
+    ``Tanh``, ``Sigmoid`` or ``ReLU`` as one fused graph node (``LinearTanh``, ... in
+    ``glassgrad.ops.fused``): the same values and gradients, bit for bit, with one node per
+    layer instead of two, so ``model(x).grad_fn`` names the fused op. ``explain.graph`` still
+    shows its two parts, and a forward hook on either layer (as ``explain.trace`` and
+    ``layer_stats`` register) keeps the pair apart. Off, the graph is the model as written.
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules, fuse: bool = False):
         super().__init__()
+        self.fuse = bool(fuse)
         if len(modules) == 1 and isinstance(modules[0], (OrderedDict, dict)):
             for name, m in modules[0].items():
                 self.add_module(name, m)
@@ -67,30 +75,37 @@ class Sequential(_ModuleSequence):
                 self.add_module(str(i), m)
 
     def forward(self, x):
-        # NOTE: straight to forward when a layer has no hooks (what Module.__call__ would do,
-        # one call less per layer per step: small models are overhead-bound), and a hook-free
-        # Linear with a hook-free Tanh/Sigmoid/ReLU after it runs as one fused op (ops/fused.py:
-        # the same bits, one graph node instead of two). Hooks keep every layer on its own.
-        linear = None  # a hook-free Linear, waiting to see whether an activation follows
+        # NOTE: a layer without hooks is run by its forward directly (what Module.__call__
+        # would do, one call less per layer: small models are overhead-bound).
+        if self.fuse:
+            return self._forward_fused(x)
         for m in self._modules.values():
-            hooked = m._forward_pre_hooks or m._forward_hooks
-            if linear is not None:
-                fused = None if hooked else _FUSED.get(type(m))
-                x = linear.forward(x) if fused is None else linear.forward(x, _op=fused)
-                linear = None
-                if fused is not None:
-                    continue
-            if hooked:
+            x = m(x) if m._forward_pre_hooks or m._forward_hooks else m.forward(x)
+        return x
+
+    def _forward_fused(self, x):
+        """forward with each hook-free Linear + Tanh/Sigmoid/ReLU pair as one fused op."""
+        modules = list(self._modules.values())
+        i = 0
+        while i < len(modules):
+            m = modules[i]
+            if m._forward_pre_hooks or m._forward_hooks:
                 x = m(x)
-            elif type(m) is Linear:
-                linear = m
             else:
+                nxt = modules[i + 1] if i + 1 < len(modules) else None
+                op = None if nxt is None or type(m) is not Linear else _FUSED.get(type(nxt))
+                if op is not None and not (nxt._forward_pre_hooks or nxt._forward_hooks):
+                    weight, bias = m.checked_parameters(x)
+                    x = op.apply(x, weight) if bias is None else op.apply(x, weight, bias)
+                    i += 2
+                    continue
                 x = m.forward(x)
-        return x if linear is None else linear.forward(x)
+            i += 1
+        return x
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[idx]))
+            return Sequential(OrderedDict(list(self._modules.items())[idx]), fuse=self.fuse)
         return list(self._modules.values())[_index(len(self), idx, "Sequential")]
 
     def __setitem__(self, idx: int, module: Module) -> None:

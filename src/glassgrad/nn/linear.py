@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..creation import empty
 from ..ops.linalg import Linear as _Linear
-from ..tensor import Tensor
 from . import init
 from .inputs import check_dtype, check_sizes
 from .module import Module, check_features
@@ -47,20 +46,25 @@ class Linear(Module):
         if self.bias is not None:
             init.fan_in_uniform_(self.bias, fan_in=self.in_features)
 
-    def forward(self, x, *, _op=_Linear):
-        # NOTE: the check inline, the parameters straight from their dict (not through
-        # Module.__getattr__) and the op itself (not F.linear): this runs once per layer per step.
-        # ``_op`` is Sequential's: a fused op of this layer and the activation after it.
-        params = self._parameters
-        weight = params["weight"]
-        if type(x) is not Tensor or x.data.ndim == 0 or x.data.shape[-1] != self.in_features \
-                or x.data.dtype is not weight.data.dtype:
+    def forward(self, x):
+        """y = x Wᵀ + b: the ``Linear`` op on this layer's weight and bias."""
+        weight, bias = self.checked_parameters(x)
+        if bias is None:
+            return _Linear.apply(x, weight)
+        return _Linear.apply(x, weight, bias)
+
+    def checked_parameters(self, x):
+        """(weight, bias) for input ``x``, after refusing, naming this layer, an input whose
+        last dim is not ``in_features`` or whose dtype is not the weight's."""
+        # NOTE: the parameters from their dict and the full check only on a mismatch: this
+        # runs once per layer per step, where Module.__getattr__ and the check calls cost a
+        # small MLP's step several per cent (bench/RESULTS.md §11).
+        weight, bias = self._parameters["weight"], self._parameters["bias"]
+        a = x.data
+        if a.ndim == 0 or a.shape[-1] != self.in_features or a.dtype is not weight.data.dtype:
             check_features(self, x, self.in_features)
             check_dtype(self, x, weight)
-        bias = params.get("bias")
-        if bias is None:
-            return _op.apply(x, weight)
-        return _op.apply(x, weight, bias)
+        return weight, bias
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -6,7 +6,7 @@ import math
 
 from ..autograd import Function
 from ..backend import default_generator, get_array_module
-from .elementwise import masked_grad
+from .elementwise import masked_grad, sigmoid_stable
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -129,10 +129,8 @@ class Softplus(Function):
         return xp.where(self.linear, a, soft).astype(a.dtype)
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        e = xp.exp(-abs(self.bx))
-        sig = xp.where(self.bx >= 0, 1 / (1 + e), e / (1 + e))
-        return xp.where(self.linear, gy, gy * sig)
+        # d softplus / dx = σ(βx)
+        return get_array_module(gy).where(self.linear, gy, gy * sigmoid_stable(self.bx))
 
 
 class Hardtanh(Function):
@@ -183,7 +181,5 @@ class StochasticBinary(Function):
 
     def forward(self, a):
         xp = get_array_module(a)
-        e = xp.exp(-abs(a))
-        p = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
         u = default_generator(xp).random(a.shape)
-        return (u < p).astype(a.dtype)
+        return (u < sigmoid_stable(a)).astype(a.dtype)

@@ -9,9 +9,8 @@ see ``column_blocks``), so the forward product is
 ``W (O, C·KH·KW) @ cols`` and lands as (O, OH, OW, N) in memory; the output is that buffer seen
 through a transpose, shape (N, O, OH, OW), no copy. Elementwise ops and pooling keep that memory
 order, so the next convolution's ``x.transpose(1, 2, 3, 0)`` is already contiguous. With N
-innermost every strided slice copies runs of OW·N floats instead of OW. Measured on LeNet's
-second layer (one thread): im2col + GEMM 0.60 ms (CHWN) vs 1.19 (NCHW-ordered columns), 1.76
-((N·OH·OW, C·KH·KW) rows), 1.27 (einsum), 2.02 (tensordot); col2im 0.45 vs 1.62 ms.
+innermost every strided slice copies runs of OW·N floats instead of OW: the fastest of the
+layouts and contractions measured (bench/RESULTS.md §11).
 """
 
 from __future__ import annotations
@@ -72,10 +71,9 @@ def im2col(x, kernel, stride, padding, dilation):
 # NOTE: the GEMMs run on blocks of output rows whose columns take ~1 MB (cache-sized), each
 # block copied from the window view into one reused buffer just before its GEMM reads it.
 # Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and a fresh
-# buffer per block page-faulted: forward 0.83 -> 0.61 ms on that layer (one thread); the buffer
-# also lives on across steps (``workspace.scratch``). 2 MB
-# blocks measured the same; the input gradient's col2im is not blocked (smaller blocks
-# made its KH·KW slice-adds per block cost more: 0.87 against 0.52 ms).
+# buffer per block page-faulted; the buffer also lives on across steps (``workspace.scratch``).
+# The input gradient's col2im is not blocked: smaller blocks made its KH·KW slice-adds per
+# block cost more (bench/RESULTS.md §11).
 _BLOCK_BYTES = 1 << 20
 
 
@@ -144,8 +142,8 @@ class Conv2d(Function):
         # NOTE: the columns are not kept for backward: they are KH·KW times the input (5 MB on
         # LeNet's first layer); backward rebuilds them block by block, only when the weight
         # wants a gradient. Keeping them grew the heap ~12 MB per LeNet step, which glibc could
-        # hand back to the OS and page-fault in again: 2× slower steps once PyTorch had run in
-        # the same process (the old in-process bench/lenet.py), against 0.1-0.4 ms for the rebuild.
+        # hand back to the OS and page-fault in again: much slower steps once PyTorch had run in
+        # the same process, for a cheap rebuild (bench/RESULTS.md §11).
         self.x, self.weight = x, weight
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         return y.transpose(3, 0, 1, 2)

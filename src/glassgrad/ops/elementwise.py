@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..autograd import Function
-from ..backend import device_of, get_array_module, scalars, to_device
+from ..backend import device_of, get_array_module, to_device
 
 BROADCAST_HINT = ("shapes broadcast when, compared from the last dim, each pair is equal or one "
                   "of them is 1: reshape or unsqueeze one operand (x.unsqueeze(-1)).")
@@ -12,8 +12,8 @@ BROADCAST_HINT = ("shapes broadcast when, compared from the last dim, each pair 
 def masked_grad(gy, mask):
     """``where(mask, gy, 0)``, the gradient of ReLU and clamps, without a branch per element.
 
-    NOTE: ``where`` on a ReLU's ~50 % random mask mispredicts a branch per element: 1.24 ms
-    against 0.08 ms for this on LeNet's first feature map (64×6×28×28). Multiplying the
+    NOTE: ``where`` on a ReLU's ~50 % random mask mispredicts a branch per element (many
+    times slower on LeNet's feature maps, bench/RESULTS.md §11). Multiplying the
     gradient's bit pattern (as integers) by the 0/1 mask keeps each value bit for bit, NaN
     included, or gives +0.0: exactly ``where``'s result.
     """
@@ -143,31 +143,48 @@ class Cos(Function):
 
 
 class Tanh(Function):
-    # NOTE: fused: the derivative 1 - tanh² comes from the saved output, no recomputation.
+    """y = tanh(a); ∂y/∂a = 1 − y², from the saved output."""
+
     def forward(self, a):
         self.out = get_array_module(a).tanh(a)
         return self.out
 
     def backward(self, gy):
-        # NOTE: gy − gy·y·y is gy·(1 − y²) without a Python-scalar operand (~0.4 us per call).
-        t = gy * self.out
-        t *= self.out
-        return gy - t
+        y = self.out
+        return gy - gy * y * y  # gy · (1 − y²), multiplied out (the bits every test expects)
+
+
+@np.errstate(over="ignore")
+def sigmoid(a):
+    """σ(a) = 1 / (1 + e^{−a}), the logistic function: THE definition every sigmoid in glassgrad
+    uses (the ``Sigmoid`` op, ``sigmoid_stable`` below, the recurrent kernels' in-place one).
+
+    A few-ulp relative error on both tails; for a below about −88 (float32) e^{−a} overflows to
+    inf and σ to 0, as in PyTorch, so the overflow warning is silenced.
+    """
+    return 1 / (1 + get_array_module(a).exp(-a))
+
+
+def sigmoid_stable(a):
+    """σ(a) for losses and gradients, where the far negative tail counts: ``sigmoid`` on
+    a ≥ 0, and σ(a) = e^{a} σ(−a) = e^{a} / (1 + e^{a}) below, which never overflows and keeps
+    full relative accuracy where σ(a) is tiny (the plain form gives 0 from a ≈ −88 in float32).
+    """
+    xp = get_array_module(a)
+    e = xp.exp(-abs(a))  # e^{−|a|} ≤ 1: sigmoid(|a|) = 1 / (1 + e)
+    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
 class Sigmoid(Function):
-    # NOTE: σ' = σ(1 - σ) comes from the saved output. 1/(1 + e^{-a}) keeps a few-ulp relative
-    # error on both tails; for a below about -88 (float32) e^{-a} overflows to inf and σ to 0,
-    # as in PyTorch, so the overflow warning is silenced (a decorator: half the cost of ``with``).
-    @np.errstate(over="ignore")
+    """y = σ(a) = 1 / (1 + e^{−a}); ∂y/∂a = σ(a)(1 − σ(a)), from the saved output."""
+
     def forward(self, a):
-        xp = get_array_module(a)
-        self.out = xp.reciprocal(xp.exp(-a) + scalars(a, 1)[0])
+        self.out = sigmoid(a)
         return self.out
 
     def backward(self, gy):
-        t = gy * self.out  # NOTE: gy·σ − gy·σ·σ = gy·σ(1 − σ), as in Tanh.backward
-        return t - t * self.out
+        gy_y = gy * self.out
+        return gy_y - gy_y * self.out  # gy · σ(1 − σ), multiplied out as in Tanh
 
 
 class ReLU(Function):

@@ -1,13 +1,15 @@
 """Fused pairs: a ``Linear`` and the elementwise activation after it, as ONE graph node.
 
-``nn.Sequential`` runs a hook-free ``Linear`` followed by a hook-free ``Tanh``, ``Sigmoid`` or
-``ReLU`` through these. The fused node calls the two ops' own ``forward`` and ``backward`` back
-to back, so it runs the same NumPy calls in the same order: the same bits as the two nodes.
+The reference is the composition ``act(Linear(x, W, b))``: two nodes. ``nn.Sequential(...,
+fuse=True)`` (off by default) runs a hook-free ``Linear`` followed by a hook-free ``Tanh``,
+``Sigmoid`` or ``ReLU`` through these. The fused node calls the two ops' own ``forward`` and
+``backward`` back to back, so it runs the same NumPy calls in the same order: the same bits as
+the two nodes (the op table checks values and gradients, tests/op_cases/speed.py).
 
-NOTE: fused because a small MLP is overhead-bound: one node per layer instead of two saves
-~15 % of a W1 training step (bench/RESULTS.md §9). The parts stay visible: ``parts`` names
-them, ``explain.graph`` shows a fused node as its Linear and activation nodes (with z), and a
-forward hook on either layer (``explain.trace``, ``layer_stats``) keeps them apart.
+NOTE: why: a small MLP is overhead-bound, and one node per layer instead of two is a few per
+cent of a W1 step (bench/RESULTS.md §11). The parts stay visible: ``parts`` names them,
+``explain.graph`` shows a fused node as its Linear and activation nodes (with z), and a forward
+hook on either layer (``explain.trace``, ``layer_stats``) keeps them apart.
 """
 
 from ..autograd import Function

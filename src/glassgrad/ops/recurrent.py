@@ -15,11 +15,11 @@ state is carried unchanged and the output is 0, so padding changes neither outpu
 with ``lengths`` each sequence then starts at its own last valid step, as PyTorch's packed
 sequences do.
 
-# NOTE: why fused, measured with bench/rnn_fusion.py (LSTM, T=50, B=64, I=32, H=128, forward +
-# backward, 1 BLAS thread, median of 7): primitive ops per step 83 ms, a fused cell op per step
-# 63 ms, this whole-sequence op 49 ms. It pays three ways: the input projection of all T steps is
-# one big matmul (and so are dW_ih, dW_hh and dx in backward: only h @ W_hhᵀ and dgates @ W_hh
-# stay inside the loop); all gates come from one matmul; the engine walks 1 node instead of ~20·T.
+# NOTE: why fused (measured with bench/rnn_fusion.py, bench/RESULTS.md §11): the whole-sequence
+# op beats both primitive ops and a fused cell op per step. It pays three ways: the input
+# projection of all T steps is one big matmul (and so are dW_ih, dW_hh and dx in backward:
+# only h @ W_hhᵀ and dgates @ W_hh stay inside the loop); all gates come from one matmul; the
+# engine walks 1 node instead of ~20·T.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from ..errors import ShapeError
 
 
 def _sigmoid_(a):
-    """a ← σ(a) in place, through exp (NumPy's float32 exp is vectorised, tanh ~3x slower)."""
+    """a ← σ(a) = 1 / (1 + e^{−a}) in place: ``elementwise.sigmoid`` without temporaries (the
+    gates of every time step; bench/rnn_fusion.py), the same bits (tests/test_ops_table.py)."""
     xp = get_array_module(a)
     xp.negative(a, out=a)
     xp.exp(a, out=a)  # overflows to inf for a < -88 (float32): 1 / (1 + inf) = 0, as it should
@@ -42,7 +43,8 @@ def _sigmoid_(a):
 
 
 def _tanh_(a):
-    """a ← tanh(a) = 2σ(2a) − 1 in place."""
+    """a ← tanh(a) = 2σ(2a) − 1 in place, through ``_sigmoid_``: NumPy's float32 exp is
+    vectorised and its tanh is not (bench/RESULTS.md §11)."""
     a *= 2
     _sigmoid_(a)
     a *= 2

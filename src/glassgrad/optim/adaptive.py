@@ -53,8 +53,8 @@ class Adagrad(Optimizer):
             g = g + group["weight_decay"] * p.data
         lr_t = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         G = state["sum"]
-        G += g * g
-        p.data -= lr_t * g / (xp.sqrt(G) + group["eps"])
+        G += g * g  # G_t = G_{t-1} + g²
+        p.data -= lr_t * g / (xp.sqrt(G) + group["eps"])  # θ ← θ − η_t g / (√G_t + ε)
 
 
 class RMSprop(Optimizer):
@@ -104,8 +104,7 @@ class RMSprop(Optimizer):
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * p.data
         v = state["square_avg"]
-        v *= alpha
-        v += (1 - alpha) * g * g
+        v[...] = alpha * v + (1 - alpha) * g * g  # v_t = α v_{t-1} + (1 − α) g²
         if group["centered"]:
             g_avg = state.setdefault("grad_avg", xp.zeros_like(p.data))
             g_avg += (1 - alpha) * (g - g_avg)  # = α ḡ + (1 - α) g
@@ -114,8 +113,7 @@ class RMSprop(Optimizer):
             d = xp.sqrt(v) + group["eps"]
         if mu > 0:
             b = state.setdefault("momentum_buffer", xp.zeros_like(p.data))
-            b *= mu
-            b += g / d
-            p.data -= group["lr"] * b
+            b[...] = mu * b + g / d  # b_t = μ b_{t-1} + g / d
+            p.data -= group["lr"] * b  # θ ← θ − η b_t
         else:
-            p.data -= group["lr"] * g / d
+            p.data -= group["lr"] * g / d  # θ ← θ − η g / d
