@@ -1,7 +1,8 @@
 """W1 in glassgrad, written as the README shows: Sequential, BCELoss, SGD, batches sliced from
-the NumPy arrays and wrapped per step. ``Sequential(..., fuse=True)`` is the documented opt-in
-that runs each Linear+Tanh/Sigmoid as one graph node (bit-identical results): it buys ~6 % of
-this overhead-bound step (bench/RESULTS.md §11), so the benchmark shows it switched on."""
+the NumPy arrays and wrapped per step, with every default as a user gets it. (The documented
+opt-in ``Sequential(..., fuse=True)``, each Linear+Tanh/Sigmoid as one graph node, buys ~6 % of
+this overhead-bound step: bench/RESULTS.md §11 and ``bench/w1_step.py --fuse``; the benchmark
+shows the default, so it is off here.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from glassgrad import nn, optim
 def build(arrays, batch: int, lr: float):
     x, y = arrays["x"], arrays["y"]
     net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2), nn.Tanh(),
-                        nn.Linear(2, 1), nn.Sigmoid(), fuse=True)
+                        nn.Linear(2, 1), nn.Sigmoid())
     net.load_state_dict({k: v for k, v in arrays.items() if "." in k})
     opt, loss_fn = optim.SGD(net.parameters(), lr=lr), nn.BCELoss()
     epoch = [0]
