@@ -1,7 +1,7 @@
 """W1 in glassgrad, written as the README shows: Sequential, BCELoss, SGD, batches sliced from
 the NumPy arrays and wrapped per step, with every default as a user gets it. (The documented
 opt-in ``Sequential(..., fuse=True)``, each Linear+Tanh/Sigmoid as one graph node, buys ~6 % of
-this overhead-bound step: bench/RESULTS.md §11 and ``bench/w1_step.py --fuse``; the benchmark
+this overhead-bound step: bench/RESULTS.md §13 and ``bench/w1_step.py --fuse``; the benchmark
 shows the default, so it is off here.)"""
 
 from __future__ import annotations

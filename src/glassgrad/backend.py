@@ -76,7 +76,7 @@ def add_rows(y, row) -> None:
 
     NOTE: NumPy's broadcasting add runs its inner loop once per row of ``y``. From
     ``ADD_ROWS_FROM`` rows on, repeating the row first (``take`` with n zero indices) and adding
-    same-shaped arrays is faster, copy included (bench/RESULTS.md §11), with the same bits;
+    same-shaped arrays is faster, copy included (bench/RESULTS.md §13), with the same bits;
     below that the two are even, and callers on a hot path skip the call (``y += row``).
     """
     if type(y) is not np.ndarray or y.ndim != 2 or y.shape[0] < ADD_ROWS_FROM:

@@ -58,7 +58,7 @@ class Linear(Module):
         last dim is not ``in_features`` or whose dtype is not the weight's."""
         # NOTE: the parameters from their dict and the full check only on a mismatch: this
         # runs once per layer per step, where Module.__getattr__ and the check calls cost a
-        # small MLP's step several per cent (bench/RESULTS.md §11).
+        # small MLP's step several per cent (bench/RESULTS.md §13).
         weight, bias = self._parameters["weight"], self._parameters["bias"]
         a = x.data
         if a.ndim == 0 or a.shape[-1] != self.in_features or a.dtype is not weight.data.dtype:

@@ -4,7 +4,7 @@ softmax(Q Kᵀ · scale + mask) V in ``nn.attention_functional.attention``.
 NOTE: fused for speed, beside the reference composition (permute, matmul, mul, add,
 log-softmax, exp, matmul). One node that keeps the attention weights P in place and writes the
 backward in closed form runs a W6 head block's forward and backward in half the time
-(bench/RESULTS.md §10 W6, §11).
+(bench/RESULTS.md §10 W6, §13).
 MultiheadAttention uses it only where PyTorch uses its fused kernel too: ``need_weights=False``
 (as the Transformer layers call it) and no dropout on the weights. Asking for the weights
 (``need_weights=True``, ``explain.attention_maps``) runs the composition, so every node of it

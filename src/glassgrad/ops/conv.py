@@ -10,7 +10,7 @@ see ``column_blocks``), so the forward product is
 through a transpose, shape (N, O, OH, OW), no copy. Elementwise ops and pooling keep that memory
 order, so the next convolution's ``x.transpose(1, 2, 3, 0)`` is already contiguous. With N
 innermost every strided slice copies runs of OW·N floats instead of OW: the fastest of the
-layouts and contractions measured (bench/RESULTS.md §11).
+layouts and contractions measured (bench/RESULTS.md §13).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def im2col(x, kernel, stride, padding, dilation):
 # Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and a fresh
 # buffer per block page-faulted; the buffer also lives on across steps (``workspace.scratch``).
 # The input gradient's col2im is not blocked: smaller blocks made its KH·KW slice-adds per
-# block cost more (bench/RESULTS.md §11).
+# block cost more (bench/RESULTS.md §13).
 _BLOCK_BYTES = 1 << 20
 
 
@@ -143,7 +143,7 @@ class Conv2d(Function):
         # LeNet's first layer); backward rebuilds them block by block, only when the weight
         # wants a gradient. Keeping them grew the heap ~12 MB per LeNet step, which glibc could
         # hand back to the OS and page-fault in again: much slower steps once PyTorch had run in
-        # the same process, for a cheap rebuild (bench/RESULTS.md §11).
+        # the same process, for a cheap rebuild (bench/RESULTS.md §13).
         self.x, self.weight = x, weight
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         return y.transpose(3, 0, 1, 2)

@@ -13,7 +13,7 @@ def masked_grad(gy, mask):
     """``where(mask, gy, 0)``, the gradient of ReLU and clamps, without a branch per element.
 
     NOTE: ``where`` on a ReLU's ~50 % random mask mispredicts a branch per element (many
-    times slower on LeNet's feature maps, bench/RESULTS.md §11). Multiplying the
+    times slower on LeNet's feature maps, bench/RESULTS.md §13). Multiplying the
     gradient's bit pattern (as integers) by the 0/1 mask keeps each value bit for bit, NaN
     included, or gives +0.0: exactly ``where``'s result.
     """

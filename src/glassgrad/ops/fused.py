@@ -7,7 +7,7 @@ fuse=True)`` (off by default) runs a hook-free ``Linear`` followed by a hook-fre
 the two nodes (the op table checks values and gradients, tests/op_cases/speed.py).
 
 NOTE: why: a small MLP is overhead-bound, and one node per layer instead of two is a few per
-cent of a W1 step (bench/RESULTS.md §11). The parts stay visible: ``parts`` names them,
+cent of a W1 step (bench/RESULTS.md §13). The parts stay visible: ``parts`` names them,
 ``explain.graph`` shows a fused node as its Linear and activation nodes (with z), and a forward
 hook on either layer (``explain.trace``, ``layer_stats``) keeps them apart.
 """

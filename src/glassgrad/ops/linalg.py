@@ -52,7 +52,7 @@ class Linear(Function):
         # NOTE: ``.dot`` for matrices: the same BLAS call as ``@`` (bit for bit) with less
         # per-call overhead, which is most of the cost at the small sizes where it matters.
         # (..., in) inputs go through it as one (samples, in) matrix: ``@`` on a stack runs one
-        # small product per leading index (bench/RESULTS.md §11).
+        # small product per leading index (bench/RESULTS.md §13).
         lead = x.shape[:-1]
         if x.ndim > 2:
             x = x.reshape(-1, x.shape[-1])
@@ -77,6 +77,6 @@ class Linear(Function):
             gx = gy.dot(w).reshape(lead + (w.shape[1],)) if needs(0) else None
         gw = gy.T.dot(x) if needs(1) else None
         # NOTE: the column sums as a product with ones (one BLAS call): NumPy's sum over
-        # axis 0 of a (N, few) array crawls (bench/RESULTS.md §11).
+        # axis 0 of a (N, few) array crawls (bench/RESULTS.md §13).
         gb = ones_vector(gy.shape[0], gy).dot(gy) if len(self.inputs) > 2 and needs(2) else None
         return gx, gw, gb

@@ -10,7 +10,7 @@ from ..errors import ShapeError
 def index_array(a, index):
     """``a[index]``. A 1-D integer array (a minibatch's row numbers) takes a faster path."""
     # NOTE: a.take(rows, 0) picks the same rows as a[rows], negative and out-of-range indices
-    # included, at a fraction of the cost (bench/RESULTS.md §11): it runs for every batch.
+    # included, at a fraction of the cost (bench/RESULTS.md §13): it runs for every batch.
     if (type(index) is np.ndarray and type(a) is np.ndarray and index.ndim == 1
             and index.dtype.kind in "iu" and a.ndim):
         return a.take(index, 0)

@@ -161,7 +161,7 @@ def _scatter_back(g, axis, n, lo, hi, index):
     if len(border) > 16:  # wide borders: one scatter-add (repeated positions accumulate)
         scatter_add(gx, lead + (xp.asarray(index[border]),),
                     g[lead + (xp.asarray(border),)])
-    else:  # NOTE: one slice add per border position beats add.at (bench/RESULTS.md §11)
+    else:  # NOTE: one slice add per border position beats add.at (bench/RESULTS.md §13)
         for j in border:
             gx[lead + (int(index[j]),)] += g[lead + (j,)]
     return gx

@@ -2,7 +2,7 @@
 
 Both loop over the KH·KW kernel offsets, each step one vectorised operation on the whole
 (N, C, OH, OW) output; there is no loop over windows or pixels: many times faster than reducing
-a reshaped window view or an argmax over copied windows (bench/RESULTS.md §11). New arrays take
+a reshaped window view or an argmax over copied windows (bench/RESULTS.md §13). New arrays take
 the input's memory layout
 (``alloc_like_layout``), so the batch-innermost layout of convolution outputs flows through.
 """

@@ -15,7 +15,7 @@ state is carried unchanged and the output is 0, so padding changes neither outpu
 with ``lengths`` each sequence then starts at its own last valid step, as PyTorch's packed
 sequences do.
 
-# NOTE: why fused (measured with bench/rnn_fusion.py, bench/RESULTS.md §11): the whole-sequence
+# NOTE: why fused (measured with bench/rnn_fusion.py, bench/RESULTS.md §13): the whole-sequence
 # op beats both primitive ops and a fused cell op per step. It pays three ways: the input
 # projection of all T steps is one big matmul (and so are dW_ih, dW_hh and dx in backward:
 # only h @ W_hhᵀ and dgates @ W_hh stay inside the loop); all gates come from one matmul; the
@@ -44,7 +44,7 @@ def _sigmoid_(a):
 
 def _tanh_(a):
     """a ← tanh(a) = 2σ(2a) − 1 in place, through ``_sigmoid_``: NumPy's float32 exp is
-    vectorised and its tanh is not (bench/RESULTS.md §11)."""
+    vectorised and its tanh is not (bench/RESULTS.md §13)."""
     a *= 2
     _sigmoid_(a)
     a *= 2

@@ -34,7 +34,7 @@ class Adam(Optimizer):
         decoupled_weight_decay: shrink θ directly instead of adding λθ to g (AdamW).
         fused: ``False`` runs the reference update (``adam_step``, the formula as written);
             ``True`` the in-place kernel ``adam_step_fused`` (equal to rounding); ``None``
-            (default) picks the kernel, measured faster (bench/RESULTS.md §11).
+            (default) picks the kernel, measured faster (bench/RESULTS.md §13).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
@@ -99,7 +99,7 @@ def adam_step_fused(p, g, state, group):
     rounding (the bias corrections are folded into two scalars).
 
     Why: Adam is memory-bound, and each temporary of a (256, 784) weight is another pass
-    over memory; the default (``Adam(fused=None)``) by the W2 measurement in bench/RESULTS.md §11.
+    over memory; the default (``Adam(fused=None)``) by the W2 measurement in bench/RESULTS.md §13.
     """
     xp = get_array_module(p)
     beta1, beta2 = group["betas"]
