@@ -3,7 +3,7 @@
 NOTE: fused for speed, beside the reference composition (mean, sub, mul, mean, add, sqrt, div,
 mul, add: nine nodes and as many full-size temporaries). One node with the closed-form
 backward runs a Transformer layer norm's forward and backward several times faster
-(bench/RESULTS.md §10 W6, §11). The op
+(bench/RESULTS.md §10 W6, §13). The op
 table checks it against the closed form, a test against the composition
 (``layer_norm_composed``), and ``explain.graph`` shows one LayerNorm node, as the user wrote
 the layer.
