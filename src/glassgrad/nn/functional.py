@@ -11,7 +11,7 @@ import builtins
 
 from ..backend import default_generator, get_array_module
 from ..functional import *  # noqa: F403  (the tensor-math API, re-exported)
-from ..functional import where
+from ..functional import relu, sigmoid, tanh, where  # noqa: F401
 from ..ops import activation as A
 from ..ops import elementwise as E
 from ..tensor import Tensor
@@ -58,17 +58,7 @@ def identity(x):
     return x
 
 
-def sigmoid(x):
-    """Logistic σ(z) = 1/(1 + e^{−z}) (stable for any z)."""
-    return E.Sigmoid.apply(x)
-
-
-def tanh(x):
-    return E.Tanh.apply(x)
-
-
-def relu(x):
-    return E.ReLU.apply(x)
+# sigmoid, tanh and relu are the core's (glassgrad.functional, re-exported above)
 
 
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
