@@ -27,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, ones_vector
 from ..errors import ShapeError
+from .workspace import pooled
 
 
 def _sigmoid_(a):
@@ -75,13 +76,22 @@ def _check(name, x, states, w_ih, w_hh, gates, lengths):
 
 
 def _project(x, w_ih, b_ih, b_add):
-    """The input projection of every time step in one matmul: (T, B, I) → (T, B, G·H)."""
+    """The input projection of every time step in one matmul: (T, B, I) → (T, B, G·H), plus
+    both biases, added once as their sum (one pass over the big array instead of two)."""
     T, B, n_in = x.shape
-    proj = x.reshape(T * B, n_in) @ w_ih.T
-    for b in (b_ih, b_add):
-        if b is not None:
-            proj += b
+    xp = get_array_module(x)
+    proj = pooled(xp, (T * B, w_ih.shape[0]), np.result_type(x.dtype, w_ih.dtype))
+    xp.matmul(x.reshape(T * B, n_in), w_ih.T, out=proj)
+    bias = b_ih if b_add is None else b_add if b_ih is None else b_ih + b_add
+    if bias is not None:
+        proj += bias
     return proj.reshape(T, B, w_ih.shape[0])  # NOTE: not -1: NumPy cannot infer it for B = 0
+
+
+def _recurrent_weight(w_hh):
+    """W_hhᵀ as a C-contiguous copy, made once per sequence: BLAS multiplies h @ W_hhᵀ faster
+    from it than from the transposed view (bench/RESULTS.md §14), T times per forward."""
+    return get_array_module(w_hh).ascontiguousarray(w_hh.T)
 
 
 def _mask(lengths, T, xp):
@@ -93,7 +103,8 @@ def _mask(lengths, T, xp):
 
 def _param_grads(self, dgx, x, w_ih, dgh, hprev):
     """Gradients of x, w_ih, w_hh, b_ih, b_hh from the per-step pre-activation gradients, each one
-    big matmul over all T·B rows. ``dgh`` is what reached h @ W_hhᵀ (+ b_hh)."""
+    big matmul over all T·B rows. ``dgh`` is what reached h @ W_hhᵀ (+ b_hh); for RNN and LSTM it
+    is ``dgx`` itself, and then ∂E/∂b_hh = ∂E/∂b_ih is summed once."""
     T, B, n_in = x.shape
     dgx2 = dgx.reshape(T * B, dgx.shape[-1])  # NOTE: not -1, which fails for B = 0
     dgh2 = dgh.reshape(T * B, dgh.shape[-1])
@@ -101,8 +112,11 @@ def _param_grads(self, dgx, x, w_ih, dgh, hprev):
     dw_ih = dgx2.T @ x.reshape(T * B, n_in) if self.needs_grad(self.W_IH) else None
     H = hprev.shape[-1]
     dw_hh = dgh2.T @ hprev.reshape(T * B, H) if self.needs_grad(self.W_IH + 1) else None
-    db_ih = dgx2.sum(axis=0) if self.needs_grad(self.W_IH + 2) else None
-    db_hh = dgh2.sum(axis=0) if self.needs_grad(self.W_IH + 3) else None
+    ones = ones_vector(T * B, dgx2)  # Σ over rows as ones @ g: one GEMV, as Linear's bias
+    db_ih = ones @ dgx2 if self.needs_grad(self.W_IH + 2) else None
+    db_hh = None
+    if self.needs_grad(self.W_IH + 3):
+        db_hh = db_ih.copy() if dgh is dgx and db_ih is not None else ones @ dgh2
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
@@ -122,9 +136,9 @@ class RNNSequence(Function):
         act = xp.tanh if nonlinearity == "tanh" else None
         acts = _project(x, w_ih, b_ih, b_hh)
         mask = _mask(lengths, T, xp)
-        y = xp.zeros((T + 1, B, H), dtype=acts.dtype)
-        hprev = xp.empty_like(acts)
-        h, w_hh_t = h0, w_hh.T
+        y = pooled(xp, (T + 1, B, H), acts.dtype)  # every row is written below
+        hprev = pooled(xp, acts.shape, acts.dtype)
+        h, w_hh_t = h0, _recurrent_weight(w_hh)
         with np.errstate(over="ignore"):
             for t in (range(T - 1, -1, -1) if reverse else range(T)):
                 hprev[t] = h
@@ -177,9 +191,9 @@ class LSTMSequence(Function):
         xp = get_array_module(x)
         acts = _project(x, w_ih, b_ih, b_hh)  # becomes [i, f, g, o] after the activations
         mask = _mask(lengths, T, xp)
-        y = xp.zeros((T + 2, B, H), dtype=acts.dtype)
-        hprev, cprev, tcs = (xp.empty((T, B, H), dtype=acts.dtype) for _ in range(3))
-        h, c, w_hh_t = h0, c0, w_hh.T
+        y = pooled(xp, (T + 2, B, H), acts.dtype)  # every row is written below
+        hprev, cprev, tcs = (pooled(xp, (T, B, H), acts.dtype) for _ in range(3))
+        h, c, w_hh_t = h0, c0, _recurrent_weight(w_hh)
         with np.errstate(over="ignore"):
             for t in (range(T - 1, -1, -1) if reverse else range(T)):
                 hprev[t], cprev[t] = h, c
@@ -210,26 +224,35 @@ class LSTMSequence(Function):
         acts, tcs, cprev, mask, w_hh = self.acts, self.tcs, self.cprev, self.mask, self.w_hh
         T, H = acts.shape[0], w_hh.shape[1]
         xp = get_array_module(gy)
-        deriv = acts * (1 - acts)  # σ' = σ(1 − σ) for i, f, o ...
-        g = acts[..., 2 * H:3 * H]
-        deriv[..., 2 * H:3 * H] = 1 - g * g  # ... and tanh' = 1 − tanh² for g
-        dtanh_c = acts[..., 3 * H:] * (1 - tcs * tcs)  # ∂h/∂c = o ⊙ (1 − tanh²(c))
-        dacts = xp.empty_like(acts)
+        dacts = pooled(xp, acts.shape, acts.dtype)
         dh, dc = gy[T], gy[T + 1]
+        one = xp.ones((), dtype=acts.dtype)
+        # NOTE: the local derivatives are formed step by step, not for all T at once: the
+        # (B, 4H) block of one step stays in cache (bench/RESULTS.md §14).
         for t in (range(T) if self.reverse else range(T - 1, -1, -1)):
             dh_t = dh + gy[t]
             if mask is not None:
                 dh_pass, dc_pass = dh * ~mask[t], dc * ~mask[t]
                 dh_t, dc = dh_t * mask[t], dc * mask[t]
-            a, da = acts[t], dacts[t]
-            dc = dc + dh_t * dtanh_c[t]
-            xp.multiply(dc, a[:, 2 * H:3 * H], out=da[:, :H])  # ∂E/∂i
+            a, da, tc = acts[t], dacts[t], tcs[t]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            dc_h = tc * tc  # ∂h/∂c = o ⊙ (1 − tanh²(c))
+            xp.subtract(one, dc_h, out=dc_h)
+            dc_h *= o
+            dc_h *= dh_t
+            dc = dc + dc_h
+            xp.multiply(dc, g, out=da[:, :H])  # ∂E/∂i
             xp.multiply(dc, cprev[t], out=da[:, H:2 * H])  # ∂E/∂f
-            xp.multiply(dc, a[:, :H], out=da[:, 2 * H:3 * H])  # ∂E/∂g
-            xp.multiply(dh_t, tcs[t], out=da[:, 3 * H:])  # ∂E/∂o
-            da *= deriv[t]  # now ∂E/∂(pre-activation) of all four gates
+            xp.multiply(dc, i, out=da[:, 2 * H:3 * H])  # ∂E/∂g
+            xp.multiply(dh_t, tc, out=da[:, 3 * H:])  # ∂E/∂o
+            # ∂E/∂(pre-activation): σ' = σ(1 − σ) for i, f, o; tanh' = 1 − tanh² for g
+            deriv = xp.subtract(one, a)
+            deriv *= a
+            deriv[:, 2 * H:3 * H] = g * g
+            xp.subtract(one, deriv[:, 2 * H:3 * H], out=deriv[:, 2 * H:3 * H])
+            da *= deriv
             dh = da @ w_hh
-            dc = dc * a[:, H:2 * H]
+            dc = dc * f
             if mask is not None:
                 dh += dh_pass
                 dc += dc_pass
@@ -254,9 +277,9 @@ class GRUSequence(Function):
         xp = get_array_module(x)
         acts = _project(x, w_ih, b_ih, None)  # becomes [r, z, n]
         mask = _mask(lengths, T, xp)
-        y = xp.zeros((T + 1, B, H), dtype=acts.dtype)
-        hprev, ghs = xp.empty((T, B, H), dtype=acts.dtype), xp.empty_like(acts)
-        h, w_hh_t = h0, w_hh.T
+        y = pooled(xp, (T + 1, B, H), acts.dtype)  # every row is written below
+        hprev, ghs = pooled(xp, (T, B, H), acts.dtype), pooled(xp, acts.shape, acts.dtype)
+        h, w_hh_t = h0, _recurrent_weight(w_hh)
         with np.errstate(over="ignore"):
             for t in (range(T - 1, -1, -1) if reverse else range(T)):
                 hprev[t] = h
@@ -291,7 +314,7 @@ class GRUSequence(Function):
         dr_pre = r * (1 - r) * ghs[..., 2 * H:]  # ∂r_pre-path: σ'(r) ⊙ (W_hn h + b_hn)
         dz_pre = z * (1 - z) * (hprev - n)
         dn_pre = (1 - z) * (1 - n * n)
-        dgx, dgh = xp.empty_like(acts), xp.empty_like(acts)
+        dgx, dgh = (pooled(xp, acts.shape, acts.dtype) for _ in range(2))
         dh = gy[T]
         for t in (range(T) if self.reverse else range(T - 1, -1, -1)):
             dh_t = dh + gy[t]

@@ -1,4 +1,5 @@
-"""Reused scratch buffers for the convolution kernels' im2col column blocks.
+"""Reused memory for big arrays: scratch buffers (the convolution kernels' im2col column
+blocks) and a pool for the arrays that ops keep for backward or return (``pooled``).
 
 NOTE: why a pool. A LeNet step allocated and freed a fresh ~1 MB column buffer per
 ``column_blocks`` call (3 per step). glibc could hand that memory back to the OS and the next
@@ -16,6 +17,7 @@ backward; copy out of it instead. Every caller overwrites it whole before readin
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
@@ -47,3 +49,64 @@ def scratch(xp, shape, dtype, purpose: str):
     if buf is None or buf.size < size:
         buf = pool[key] = xp.empty(size, dtype=dtype)
     return buf[:size].reshape(shape)
+
+
+# NOTE: why a pool for saved arrays and outputs. An LSTM training step (bench W4) allocates
+# ~30 MB of gates, states and their gradients and frees them at the end of the step; glibc hands
+# that memory back to the OS and the next step page-faults it in again: ~3,200 faults and
+# ~7 ms of system time in a 37 ms step (bench/RESULTS.md §14). Unlike ``scratch``, these arrays
+# outlive the call (saved for backward, or the op's output), so a buffer is handed out again
+# only when the pool holds the ONLY reference to it: every view, Tensor or saved attribute
+# that still uses it keeps it out of reuse (views reference their base).
+_POOL_MIN_BYTES = 256 << 10  # smaller arrays come from NumPy's and glibc's own caches
+_POOL_PER_SIZE = 8  # buffers kept per (dtype, size): enough for the arrays of a few live steps
+_POOL_MAX_BYTES = 256 << 20  # all kept buffers together, per thread
+
+
+def pooled(xp, shape, dtype):
+    """An uninitialised array of ``shape``/``dtype`` for an op's output or saved state, taken
+    from a per-thread pool of big NumPy buffers that nothing else references any more.
+
+    Same contract as ``xp.empty``: the caller owns the array and overwrites it before reading.
+    Small arrays, CuPy arrays (CuPy has its own pool) and pools that are full get a fresh
+    ``xp.empty``.
+    """
+    dtype = np.dtype(dtype)
+    size = 1
+    for d in shape:
+        size *= d
+    nbytes = size * dtype.itemsize
+    if xp is not np or not _POOL_MIN_BYTES <= nbytes <= _MAX_BYTES:
+        return xp.empty(shape, dtype=dtype)
+    pool = getattr(_local, "saved", None)
+    if pool is None:
+        pool = _local.saved = {}
+        _local.saved_bytes = 0
+    bufs = pool.setdefault((dtype, size), [])
+    for i in range(len(bufs)):
+        # NOTE: 2 = the list's reference + getrefcount's argument; anything more is a user
+        if sys.getrefcount(bufs[i]) == 2:
+            return bufs[i].reshape(shape)
+    if _local.saved_bytes + nbytes > _POOL_MAX_BYTES:
+        release_pool()  # sizes seen once (another sequence length, a last batch) make room
+    if len(bufs) >= _POOL_PER_SIZE or _local.saved_bytes + nbytes > _POOL_MAX_BYTES:
+        return xp.empty(shape, dtype=dtype)
+    buf = np.empty(size, dtype=dtype)
+    bufs.append(buf)
+    _local.saved_bytes += nbytes
+    return buf.reshape(shape)
+
+
+def release_pool() -> int:
+    """Drop this thread's pooled buffers that nothing uses (``torch.cuda.empty_cache``'s
+    role); returns the bytes released. Buffers still in use stay until they are free."""
+    pool = getattr(_local, "saved", None)
+    if not pool:
+        return 0
+    freed = 0
+    for bufs in pool.values():
+        keep = [b for b in bufs if sys.getrefcount(b) > 3]  # list + b + argument
+        freed += sum(b.nbytes for b in bufs) - sum(b.nbytes for b in keep)
+        bufs[:] = keep  # NOTE: in place: ``pooled`` may hold this very list
+    _local.saved_bytes -= freed
+    return freed
