@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
-from .workspace import scratch
+from .workspace import pooled, scratch
 
 
 def conv_output_size(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
@@ -42,7 +42,8 @@ def to_chwn(x, padding, value=0.0):
     if not (pt or pb or pl or pr):
         return xt
     c, h, w, n = xt.shape
-    out = xp.full((c, h + pt + pb, w + pl + pr, n), value, dtype=x.dtype)
+    out = pooled(xp, (c, h + pt + pb, w + pl + pr, n), x.dtype)
+    out.fill(value)
     out[:, pt:pt + h, pl:pl + w] = xt
     return out
 
@@ -105,7 +106,8 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     (pt, pb), (pl, pr) = padding
     oh, ow = cols.shape[3], cols.shape[4]
-    gx = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
+    gx = pooled(xp, (c, h + pt + pb, w + pl + pr, n), cols.dtype)
+    gx.fill(0)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
@@ -132,7 +134,7 @@ class Conv2d(Function):
         kernel = (kh, kw)
         win = windows(x, kernel, stride, padding, dilation)
         oh, ow = win.shape[3], win.shape[4]
-        y = xp.empty((o, oh, ow, n), dtype=xp.result_type(x, weight))
+        y = pooled(xp, (o, oh, ow, n), xp.result_type(x, weight))
         wg = weight.reshape(groups, o // groups, -1)
         for rows, cols in column_blocks(win):
             xp.matmul(wg, cols.reshape(groups, wg.shape[2], -1),
@@ -152,7 +154,11 @@ class Conv2d(Function):
         xp = get_array_module(gy)
         w, g, x = self.weight, self.groups, self.x
         o = w.shape[0]
-        gy2 = xp.ascontiguousarray(gy.transpose(1, 2, 3, 0)).reshape(o, -1)  # (O, OH·OW·N)
+        gy2 = gy.transpose(1, 2, 3, 0)  # (O, OH, OW, N): batch innermost, as y was made
+        if not gy2.flags.c_contiguous:
+            gy2 = pooled(xp, gy2.shape, gy.dtype)
+            gy2[...] = gy.transpose(1, 2, 3, 0)
+        gy2 = gy2.reshape(o, -1)  # (O, OH·OW·N)
         gx = gw = gb = None
         if self.needs_grad(1):  # gw = Σ over row blocks of gy_block @ cols_blockᵀ
             win = windows(x, w.shape[2:], self.stride, self.padding, self.dilation)
@@ -169,11 +175,9 @@ class Conv2d(Function):
         if len(self.inputs) > 2 and self.needs_grad(2):
             gb = gy2.sum(axis=1)
         if self.needs_grad(0):
-            if g == 1:
-                gcols = w.reshape(o, -1).T @ gy2
-            else:
-                wg = w.reshape(g, o // g, -1).transpose(0, 2, 1)
-                gcols = xp.matmul(wg, gy2.reshape(g, o // g, -1))
+            gcols = pooled(xp, (g, w[0].size, gy2.shape[1]), gy2.dtype)
+            wg = w.reshape(g, o // g, -1).transpose(0, 2, 1)
+            xp.matmul(wg, gy2.reshape(g, o // g, -1), out=gcols)
             gcols = gcols.reshape((x.shape[1],) + w.shape[2:] + gy.shape[2:] + (x.shape[0],))
             gx = col2im(gcols, x.shape, w.shape[2:], self.stride, self.padding, self.dilation)
         return gx, gw, gb

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import device_of, get_array_module, to_device
+from .workspace import pooled_like
 
 BROADCAST_HINT = ("shapes broadcast when, compared from the last dim, each pair is equal or one "
                   "of them is 1: reshape or unsqueeze one operand (x.unsqueeze(-1)).")
@@ -19,7 +20,7 @@ def masked_grad(gy, mask):
     """
     xp = get_array_module(gy)
     bits = gy.view(xp.dtype(f"int{8 * gy.dtype.itemsize}"))
-    return (bits * mask).view(gy.dtype)
+    return xp.multiply(bits, mask, out=pooled_like(bits)).view(gy.dtype)
 
 
 class Add(Function):
@@ -188,9 +189,12 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    # NOTE: out= buffers from the workspace pool: a CNN's feature maps are big, and fresh ones
+    # page-fault every step (bench/RESULTS.md §14). The formula is the same: max(a, 0).
     def forward(self, a):
-        self.mask = a > 0
-        return get_array_module(a).maximum(a, 0)
+        xp = get_array_module(a)
+        self.mask = xp.greater(a, 0, out=pooled_like(a, dtype=bool))
+        return xp.maximum(a, 0, out=pooled_like(a))
 
     def backward(self, gy):
         return masked_grad(gy, self.mask)

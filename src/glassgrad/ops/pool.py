@@ -13,6 +13,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
 from .conv import conv_output_size
+from .workspace import pooled_like
 
 
 def _geometry(x, kernel, stride, padding, dilation, op, ceil_mode=False):
@@ -68,13 +69,10 @@ def _offsets(kernel, stride, dilation, out_hw):
 def alloc_like_layout(x, shape, fill=None):
     """A new (N, C, H, W) array of ``shape`` laid out in memory like ``x`` (e.g. batch-innermost
     after a convolution), so slices of both walk memory the same way. ``fill`` None: empty."""
-    xp = get_array_module(x)
-    order = sorted(range(x.ndim), key=lambda d: -x.strides[d])  # outermost axis first
-    mem_shape = tuple(shape[d] for d in order)
-    out = (xp.empty(mem_shape, dtype=x.dtype) if fill is None
-           else xp.full(mem_shape, fill, dtype=x.dtype))
-    inverse = sorted(range(x.ndim), key=order.__getitem__)
-    return out.transpose(inverse)
+    out = pooled_like(x, shape)
+    if fill is not None:
+        out.fill(fill)
+    return out
 
 
 def match_layout(a, like):

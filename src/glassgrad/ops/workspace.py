@@ -22,6 +22,8 @@ import threading
 
 import numpy as np
 
+from ..backend import get_array_module
+
 # NOTE: bigger temporaries are not kept (a one-off huge convolution must not pin its memory);
 # the pool holds at most one buffer per (array module, dtype, purpose), so a handful in all.
 _MAX_BYTES = 32 << 20
@@ -95,6 +97,19 @@ def pooled(xp, shape, dtype):
     bufs.append(buf)
     _local.saved_bytes += nbytes
     return buf.reshape(shape)
+
+
+def pooled_like(x, shape=None, dtype=None):
+    """``pooled`` for an array shaped like ``x`` (or ``shape``), of ``x``'s dtype (or ``dtype``),
+    laid out in memory like ``x`` (``empty_like``'s order "K"): a batch-innermost feature map
+    gives a batch-innermost result, so elementwise passes over both walk memory in step."""
+    shape = x.shape if shape is None else tuple(shape)
+    if x.size * x.itemsize < _POOL_MIN_BYTES and shape == x.shape:  # the common small case
+        return get_array_module(x).empty_like(x, dtype=dtype)
+    order = sorted(range(x.ndim), key=lambda d: -x.strides[d])  # outermost axis first
+    out = pooled(get_array_module(x), tuple(shape[d] for d in order),
+                 x.dtype if dtype is None else dtype)
+    return out.transpose(sorted(range(x.ndim), key=order.__getitem__))
 
 
 def release_pool() -> int:
