@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import w1_data
+from floor_memory import keep_freed_memory
 
 
 def build(arrays, batch: int, lr: float):
+    keep_freed_memory()  # the floor's buffer reuse (floor_memory.py)
     x, y = arrays["x"], arrays["y"]
     w1, b1, w2, b2, w3, b3 = (arrays[f"{i}.{k}"].copy() for i in (0, 2, 4)
                               for k in ("weight", "bias"))

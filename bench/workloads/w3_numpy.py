@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import w3_data
+from floor_memory import keep_freed_memory
 from numpy.lib.stride_tricks import as_strided
 
 
@@ -54,6 +55,7 @@ def _unpool(g, mask):
 
 
 def build(arrays):
+    keep_freed_memory()  # the floor's buffer reuse (floor_memory.py)
     names = [f"{i}.{k}" for i in w3_data.SHAPES for k in ("weight", "bias")]
     p = {n: arrays[n].copy() for n in names}
     buf = {n: None for n in names}
