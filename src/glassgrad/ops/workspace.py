@@ -1,18 +1,19 @@
 """Reused memory for big arrays: scratch buffers (the convolution kernels' im2col column
-blocks) and a pool for the arrays that ops keep for backward or return (``pooled``).
+blocks, ``scratch``) and a pool for the arrays that ops keep for backward or return
+(``pooled``, ``pooled_like``).
 
-NOTE: why a pool. A LeNet step allocated and freed a fresh ~1 MB column buffer per
-``column_blocks`` call (3 per step). glibc could hand that memory back to the OS and the next
-step page-faulted it in again: ~1700 faults per step and 2× slower steps in 4 of 10 processes
-once PyTorch had run in the same process (the old bench/lenet.py, 2 threads); with the buffer kept,
-0 of 18 (0.35 faults per step). ``mallopt`` would fix it process-wide, which a library must
-not do. Do not pool bigger temporaries blindly: keeping layer 2's 3.8 MB input-gradient
-columns too made it worse (~800 faults per step in glassgrad, ~750 in PyTorch, every process),
-because glibc's dynamic mmap/trim thresholds grow only when a large block is freed.
+NOTE: why. A training step that allocates and frees megabytes lets glibc hand the memory back
+to the OS at the end of the step and page-fault it in again in the next: on this project's
+machines 2,000-3,200 faults and 5-8 ms of system time in a 13-40 ms LeNet or LSTM step
+(bench/RESULTS.md §14). ``mallopt`` would fix it process-wide, which a library must not do.
+Keeping only SOME big arrays made it worse once (glibc's dynamic mmap/trim thresholds grow only
+when a large block is freed, so the remaining ones faulted more): every big array of a hot op
+comes from here, or none.
 
-Rules for callers: a scratch array is valid only until the next ``scratch`` call with the
-same ``purpose`` (in the same thread). Never return it as an op output or save it for
+Rules for ``scratch`` callers: a scratch array is valid only until the next ``scratch`` call
+with the same ``purpose`` (in the same thread). Never return it as an op output or save it for
 backward; copy out of it instead. Every caller overwrites it whole before reading it.
+``pooled`` arrays have ``empty``'s contract and may be returned and saved: see ``pooled``.
 """
 
 from __future__ import annotations
@@ -53,13 +54,10 @@ def scratch(xp, shape, dtype, purpose: str):
     return buf[:size].reshape(shape)
 
 
-# NOTE: why a pool for saved arrays and outputs. An LSTM training step (bench W4) allocates
-# ~30 MB of gates, states and their gradients and frees them at the end of the step; glibc hands
-# that memory back to the OS and the next step page-faults it in again: ~3,200 faults and
-# ~7 ms of system time in a 37 ms step (bench/RESULTS.md §14). Unlike ``scratch``, these arrays
-# outlive the call (saved for backward, or the op's output), so a buffer is handed out again
-# only when the pool holds the ONLY reference to it: every view, Tensor or saved attribute
-# that still uses it keeps it out of reuse (views reference their base).
+# NOTE: unlike ``scratch`` arrays, pooled ones outlive the call (saved for backward, or the
+# op's output), so a buffer is handed out again only when the pool holds the ONLY reference
+# to it: every view, Tensor or saved attribute that still uses it keeps it out of reuse (views
+# reference their base). An LSTM step (bench W4) reuses ~30 MB this way.
 _POOL_MIN_BYTES = 256 << 10  # smaller arrays come from NumPy's and glibc's own caches
 _POOL_PER_SIZE = 8  # buffers kept per (dtype, size): enough for the arrays of a few live steps
 _POOL_MAX_BYTES = 256 << 20  # all kept buffers together, per thread
