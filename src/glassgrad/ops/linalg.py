@@ -3,6 +3,7 @@
 from ..autograd import Function
 from ..backend import ADD_ROWS_FROM, add_rows, get_array_module, ones_vector
 from ..errors import ShapeError
+from .workspace import POOL_MIN_ITEMS, pooled
 
 
 class MatMul(Function):
@@ -56,7 +57,13 @@ class Linear(Function):
         lead = x.shape[:-1]
         if x.ndim > 2:
             x = x.reshape(-1, x.shape[-1])
-        y = x.dot(weight.T) if x.ndim == 2 else x @ weight.T
+        if x.ndim != 2:
+            y = x @ weight.T
+        elif x.shape[0] * weight.shape[0] < POOL_MIN_ITEMS:
+            y = x.dot(weight.T)
+        else:  # NOTE: a big output comes from the workspace pool (no page faults per step)
+            xp = get_array_module(x)
+            y = x.dot(weight.T, out=pooled(xp, (len(x), len(weight)), xp.result_type(x, weight)))
         if bias is not None:
             if len(y) < ADD_ROWS_FROM:  # NOTE: a small batch: add_rows would do just this
                 y += bias
@@ -67,7 +74,11 @@ class Linear(Function):
     def backward(self, gy):
         x, w, needs = self.x, self.weight, self.needs_grad
         if gy.ndim == 2:
-            gx = gy.dot(w) if needs(0) else None
+            gx = None
+            if needs(0):
+                big = gy.shape[0] * w.shape[1] >= POOL_MIN_ITEMS
+                gx = gy.dot(w, out=pooled(get_array_module(gy), (len(gy), w.shape[1]),
+                                          gy.dtype)) if big and gy.dtype == w.dtype else gy.dot(w)
         elif gy.ndim == 1:
             gx = gy @ w if needs(0) else None
             gy, x = gy.reshape(1, -1), x.reshape(1, -1)

@@ -59,6 +59,7 @@ def scratch(xp, shape, dtype, purpose: str):
 # to it: every view, Tensor or saved attribute that still uses it keeps it out of reuse (views
 # reference their base). An LSTM step (bench W4) reuses ~30 MB this way.
 _POOL_MIN_BYTES = 256 << 10  # smaller arrays come from NumPy's and glibc's own caches
+POOL_MIN_ITEMS = _POOL_MIN_BYTES // 8  # callers' cheap size test (float64 at the bound)
 _POOL_PER_SIZE = 8  # buffers kept per (dtype, size): enough for the arrays of a few live steps
 _POOL_MAX_BYTES = 256 << 20  # all kept buffers together, per thread
 
