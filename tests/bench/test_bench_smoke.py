@@ -93,3 +93,15 @@ def test_w1_step_timer_runs_and_reports_the_final_loss():
     assert out.startswith("W1 batch-32 step: min ") and "final loss" in out
     loss = float(out.rsplit("final loss ", 1)[1].rstrip(")\n"))
     assert 0.0 < loss < 0.7  # trained from ~0.69 (chance) down
+
+
+def test_profile_ops_lists_every_op_the_step_ran_with_its_page_faults():
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    done = subprocess.run(
+        [sys.executable, os.path.join(BENCH, "profile_ops.py"), "W1", "--steps", "2"],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()[2:]}
+    # W1 is Linear, Tanh, Linear, Tanh, Linear, Sigmoid and BCE: 3 Linear calls per step
+    assert {"Linear.forward", "Linear.backward", "Tanh.forward", "Sigmoid.forward"} <= set(rows)
+    assert float(rows["Linear.forward"][3]) == 3
