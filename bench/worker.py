@@ -49,17 +49,10 @@ def main(argv=None) -> dict:
     out = {"workload": args.workload, "framework": args.framework, **res.as_dict(),
            "reached": reached(), "rss_mib": harness.peak_rss_mib(),
            "blas_threads": harness.blas_threads()}
+    lib = importlib.import_module(args.framework)  # already loaded by the workload's module
+    out["version"] = lib.__version__
     if args.framework == "torch":
-        import torch
-
-        out["torch_threads"] = torch.get_num_threads()
-        out["version"] = torch.__version__
-    elif args.framework == "glassgrad":
-        import glassgrad
-
-        out["version"] = glassgrad.__version__
-    else:
-        out["version"] = np.__version__
+        out["torch_threads"] = lib.get_num_threads()
     print(json.dumps(out))
     return out
 
