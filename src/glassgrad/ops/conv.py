@@ -175,7 +175,7 @@ class Conv2d(Function):
         if len(self.inputs) > 2 and self.needs_grad(2):
             gb = gy2.sum(axis=1)
         if self.needs_grad(0):
-            gcols = pooled(xp, (g, w[0].size, gy2.shape[1]), gy2.dtype)
+            gcols = pooled(xp, (g, w[0].size, gy2.shape[1]), xp.result_type(w, gy2))
             wg = w.reshape(g, o // g, -1).transpose(0, 2, 1)
             xp.matmul(wg, gy2.reshape(g, o // g, -1), out=gcols)
             gcols = gcols.reshape((x.shape[1],) + w.shape[2:] + gy.shape[2:] + (x.shape[0],))

@@ -7,8 +7,8 @@ to the OS at the end of the step and page-fault it in again in the next: on this
 machines 2,000-3,200 faults and 5-8 ms of system time in a 13-40 ms LeNet or LSTM step
 (bench/RESULTS.md §14). ``mallopt`` would fix it process-wide, which a library must not do.
 Keeping only SOME big arrays made it worse once (glibc's dynamic mmap/trim thresholds grow only
-when a large block is freed, so the remaining ones faulted more): every big array of a hot op
-comes from here, or none.
+when a large block is freed, so the remaining ones faulted more): pool all the big arrays of a
+workload's hot ops, not a few, and check with ``bench/profile_ops.py`` (faults per op).
 
 Rules for ``scratch`` callers: a scratch array is valid only until the next ``scratch`` call
 with the same ``purpose`` (in the same thread). Never return it as an op output or save it for
