@@ -5,11 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
 import glassgrad as gg
 from glassgrad import optim
 from glassgrad.optim import lr_scheduler
+from tests._torch import torch
 
 STEPS = 20
 LRS = (0.1, 0.02)  # two parameter groups with different learning rates

@@ -11,11 +11,11 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
 import glassgrad as gg
 from glassgrad import optim
 from glassgrad.optim import lr_scheduler
+from tests._torch import torch
 
 LRS = (0.1, 0.02)
 EPOCHS = 120

@@ -7,11 +7,11 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
 import glassgrad as gg
 from glassgrad import optim
 from glassgrad.optim import lr_scheduler
+from tests._torch import torch
 
 LRS = (0.1, 0.02, 0.5)
 LIBS = {"gg": (optim, lr_scheduler), "torch": (torch.optim, torch.optim.lr_scheduler)}
