@@ -1,11 +1,11 @@
-"""LinearLR, ConstantLR, PolynomialLR, MultiplicativeLR, SequentialLR, ChainedScheduler,
-CosineAnnealingWarmRestarts, CyclicLR and OneCycleLR against torch.optim.lr_scheduler 2.13.0
-(lrs and the cycled momentum / β₁ of every group, step by step), checkpoints, resuming and
-SGDR's closed form; test_lr_scheduler_more_forms.py has the other closed forms and the errors.
+"""Every scheduler against torch.optim.lr_scheduler 2.13.0 through the LRScheduler protocol
+(base.py): lrs and the cycled momentum / beta1 of every group, step by step; checkpoints
+(state_dict through glassgrad's checkpoint encoding), resuming with last_epoch, the
+deprecated step(epoch); the errors, with torch's exception types and messages naming the
+scheduler, the bad value and the fix; the names exported like torch's.
 """
 
 import json
-import math
 import warnings
 
 import numpy as np
@@ -16,50 +16,17 @@ from glassgrad import optim
 from glassgrad.io.tree import decode, encode
 from glassgrad.optim import lr_scheduler
 from tests._torch import torch
+from tests.optim.lr_scheduler._schedules import (
+    LIBS,
+    SGDM,
+    Decay,
+    _opt,
+    _raises,
+    _run,
+    _trace,
+    _with_last_epoch,
+)
 
-LRS = (0.1, 0.02, 0.5)  # three parameter groups with different learning rates
-LIBS = {"gg": (optim, lr_scheduler), "torch": (torch.optim, torch.optim.lr_scheduler)}
-
-
-class Decay:
-    """A callable object with state (its __dict__ goes into state_dict)."""
-
-    def __init__(self, rate):
-        self.rate = rate
-
-    def __call__(self, epoch):
-        return self.rate
-
-
-def _opt(lib, name="SGD", **kw):
-    opt_mod = LIBS[lib][0]
-    params = [gg.tensor([1.0, -2.0], dtype=np.float64, requires_grad=True) if lib == "gg"
-              else torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
-              for _ in LRS]
-    return getattr(opt_mod, name)([{"params": [p], "lr": lr} for p, lr in zip(params, LRS)],
-                                  **kw)
-
-
-def _momenta(opt):
-    return [g["betas"][0] if "betas" in g else g.get("momentum", 0.0) for g in opt.param_groups]
-
-
-def _trace(opt, sched, steps, epochs=None):
-    """lrs and momenta after construction and after each step (epochs: step(epoch) values)."""
-    out = [[g["lr"] for g in opt.param_groups] + _momenta(opt)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for i in range(steps):
-            opt.step()
-            sched.step() if epochs is None else sched.step(epochs[i])
-            lrs = [g["lr"] for g in opt.param_groups]
-            assert list(sched.get_last_lr()) == lrs
-            out.append(lrs + _momenta(opt))
-    return np.array(out, dtype=np.float64)
-
-
-# (id, optimizer name + kwargs, scheduler builder (lib's lr_scheduler module, optimizer), steps)
-SGDM = ("SGD", {"momentum": 0.9})
 CASES = [
     ("Linear-default", SGDM, lambda m, o: m.LinearLR(o), 12),
     ("Linear-warmup", SGDM, lambda m, o: m.LinearLR(o, start_factor=0.1, total_iters=7), 15),
@@ -130,16 +97,9 @@ CASES = [
                                 m.ExponentialLR(o, gamma=0.8)]),
             m.CosineAnnealingLR(o, T_max=8)], milestones=[6]), 25),
 ]
+
+
 IDS = [c[0] for c in CASES]
-
-
-def _run(lib, case, steps=None, epochs=None):
-    _, (opt_name, opt_kw), build, n = case
-    opt = _opt(lib, opt_name, **opt_kw)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sched = build(LIBS[lib][1], opt)
-    return opt, sched, _trace(opt, sched, n if steps is None else steps, epochs)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -188,55 +148,6 @@ def test_resume_with_last_epoch_matches_torch(case):
     np.testing.assert_allclose(traces[0], traces[1], rtol=1e-13, atol=1e-16)
 
 
-def _with_last_epoch(build, sched_mod, opt, last_epoch):
-    """build(...) with last_epoch passed to the scheduler's constructor."""
-    class Module:
-        def __getattr__(self, name):
-            cls = getattr(sched_mod, name)
-            return lambda *a, **kw: cls(*a, **kw, last_epoch=last_epoch)
-    return build(Module(), opt)
-
-
-# ---------------------------------------------------------------- fractional step(epoch)
-
-@pytest.mark.parametrize("T_0,T_mult,eta_min", [(4, 1, 0.0), (2, 2, 0.003), (3, 3, 0.0)])
-def test_warm_restarts_fractional_epochs_match_torch(T_0, T_mult, eta_min):
-    epochs = [e + b / 5 for e in range(25) for b in range(5)]  # 5 batches an epoch
-    case = ("", SGDM, lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0, T_mult, eta_min), 0)
-    ours = _run("gg", case, steps=len(epochs), epochs=epochs)
-    ref = _run("torch", case, steps=len(epochs), epochs=epochs)
-    np.testing.assert_allclose(ours[2], ref[2], rtol=1e-12, atol=1e-16)
-    assert ours[1].last_epoch == ref[1].last_epoch == 24
-    assert ours[1].T_i == ref[1].T_i and ours[1].T_cur == pytest.approx(ref[1].T_cur, abs=1e-12)
-
-
-@pytest.mark.parametrize("T_0,T_mult", [(5, 1), (3, 2)])
-def test_warm_restarts_closed_form(T_0, T_mult):
-    """SGDR: η = η_min + ½(η₀ − η_min)(1 + cos(π T_cur / T_i)), restarting at T_0, T_0 + T_0·m,
-    ... (every T_i, T_i = T_0 · m^i), for integer and fractional epochs."""
-    eta_min = 0.004
-    starts = [0]
-    while starts[-1] < 200:
-        starts.append(starts[-1] + T_0 * T_mult ** (len(starts) - 1))
-
-    def sgdr(lr0, e):
-        i = max(j for j, s in enumerate(starts) if s <= e + 1e-12)
-        return eta_min + 0.5 * (lr0 - eta_min) * (1 + math.cos(
-            math.pi * (e - starts[i]) / (T_0 * T_mult ** i)))
-
-    epochs = [e / 4 for e in range(1, 161)]
-    opt = _opt("gg", "SGD")
-    sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0, T_mult, eta_min)
-    trace = _trace(opt, sched, len(epochs), epochs)[1:, :3]
-    expected = [[sgdr(lr0, e) for lr0 in LRS] for e in epochs]
-    np.testing.assert_allclose(trace, expected, rtol=1e-9, atol=1e-15)
-    opt = _opt("gg", "SGD")  # step() without an epoch: one epoch each
-    sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0, T_mult, eta_min)
-    trace = _trace(opt, sched, 40)[:, :3]
-    np.testing.assert_allclose(trace, [[sgdr(lr0, e) for lr0 in LRS] for e in range(41)],
-                               rtol=1e-9, atol=1e-15)
-
-
 @pytest.mark.parametrize("build", [
     lambda m, o: m.LinearLR(o, 0.2, 0.9, total_iters=6),
     lambda m, o: m.ConstantLR(o, 0.3, total_iters=4),
@@ -259,26 +170,83 @@ def test_step_with_epoch_jumps_like_torch(build):
         lr_scheduler.StepLR(_opt("gg"), step_size=2).step(4)
 
 
-# ---------------------------------------------------------------- training with cycled momentum
+ERRORS = [
+    (lambda m, o: m.LinearLR(o, start_factor=0), ValueError,
+     r"LinearLR: start_factor must be in \(0, 1\].*got 0"),
+    (lambda m, o: m.LinearLR(o, end_factor=1.5), ValueError,
+     r"LinearLR: end_factor must be in \[0, 1\].*got 1.5"),
+    (lambda m, o: m.ConstantLR(o, factor=-0.1), ValueError, r"ConstantLR: factor .* -0.1"),
+    (lambda m, o: m.MultiplicativeLR(o, [lambda e: 1.0]), ValueError,
+     "MultiplicativeLR: expected 3 lr_lambdas .* got 1"),
+    (lambda m, o: m.MultiplicativeLR(o, 0.9), TypeError,
+     "MultiplicativeLR: lr_lambda must be a function .* float"),
+    (lambda m, o: m.SequentialLR(o, [m.ConstantLR(o), m.ExponentialLR(o, 0.9)], [2, 4]),
+     ValueError, "SequentialLR: expected 1 milestones .* 2 schedulers.* got 2"),
+    (lambda m, o: m.SequentialLR(o, [], []), ValueError, "SequentialLR: .*at least one"),
+    (lambda m, o: m.SequentialLR(o, [m.ReduceLROnPlateau(o)], []), ValueError,
+     r"SequentialLR: schedulers\[0\] is a ReduceLROnPlateau"),
+    (lambda m, o: m.SequentialLR(o, [m.ConstantLR(o), "warmup"], [2]), TypeError,
+     r"SequentialLR: schedulers\[1\] is a str"),
+    (lambda m, o: m.ChainedScheduler([]), ValueError, "ChainedScheduler: .*at least one"),
+    (lambda m, o: m.ChainedScheduler([m.ExponentialLR(o, 0.9), m.ReduceLROnPlateau(o)]),
+     ValueError, r"ChainedScheduler: schedulers\[1\] is a ReduceLROnPlateau"),
+    (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=0), ValueError,
+     "CosineAnnealingWarmRestarts: T_0 must be a positive int, got 0"),
+    (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=2.5), ValueError, "T_0 .* got 2.5"),
+    (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=0), ValueError,
+     "CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got 0"),
+    (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, eta_min="0"), ValueError,
+     "eta_min must be a number, got '0'"),
+    (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3).step(-1), ValueError,
+     r"step\(epoch\) needs an epoch >= 0, got -1"),
+    (lambda m, o: m.CyclicLR(o, 0.01, 0.1, mode="sawtooth"), ValueError,
+     "CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range'.* 'sawtooth'"),
+    (lambda m, o: m.CyclicLR(o, 0.01, [0.1, 0.2]), ValueError,
+     "CyclicLR: max_lr has 2 values but the optimizer has 3 parameter groups"),
+    (lambda m, o: m.OneCycleLR(o, max_lr=0.1), ValueError,
+     "OneCycleLR: give total_steps, or both epochs and steps_per_epoch"),
+    (lambda m, o: m.OneCycleLR(o, max_lr=0.1, total_steps=0), ValueError,
+     "OneCycleLR: total_steps must be a positive int, got 0"),
+    (lambda m, o: m.OneCycleLR(o, max_lr=0.1, epochs=3, steps_per_epoch=-2), ValueError,
+     "OneCycleLR: steps_per_epoch must be a positive int, got -2"),
+    (lambda m, o: m.OneCycleLR(o, max_lr=0.1, total_steps=9, pct_start=1.5), ValueError,
+     r"OneCycleLR: pct_start must be a fraction in \[0, 1\], got 1.5"),
+    (lambda m, o: m.OneCycleLR(o, max_lr=0.1, total_steps=9, anneal_strategy="exp"),
+     ValueError, "OneCycleLR: anneal_strategy must be 'cos' or 'linear', got 'exp'"),
+]
 
-@pytest.mark.parametrize("opt_name,opt_kw,build", [
-    ("Adam", {}, lambda m, o: m.OneCycleLR(o, max_lr=0.05, total_steps=40, three_phase=True)),
-    ("SGD", {"momentum": 0.5}, lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=5,
-                                                      mode="triangular2")),
-], ids=["Adam+OneCycleLR", "SGD+CyclicLR"])
-def test_cycled_momentum_drives_the_optimizer_like_torch(opt_name, opt_kw, build):
-    """The optimizer really uses the cycled β₁ / momentum: 40 steps on Σ (p − c)² · w."""
-    finals = []
-    for lib in LIBS:
-        opt = _opt(lib, opt_name, **opt_kw)
-        sched = build(LIBS[lib][1], opt)
-        for step in range(40):
-            for i, g in enumerate(opt.param_groups):
-                p = g["params"][0]
-                grad = (p.detach().numpy() - [0.5, 1.5]) * (i + 1) * math.cos(step)
-                p.grad = (gg.tensor(grad, dtype=np.float64) if lib == "gg"
-                          else torch.tensor(grad, dtype=torch.float64))
-            opt.step()
-            sched.step()
-        finals.append(np.stack([g["params"][0].detach().numpy() for g in opt.param_groups]))
-    np.testing.assert_allclose(finals[0], finals[1], rtol=1e-11, atol=1e-14)
+
+@pytest.mark.parametrize("build,exc,match", ERRORS, ids=[e[2][:40] for e in ERRORS])
+def test_errors_as_torch(build, exc, match):
+    _raises(build, exc, match)
+
+
+def test_errors_beyond_torch():
+    # torch divides by zero later (ZeroDivisionError); glassgrad says why, up front or at once
+    _raises(lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=0), ValueError,
+            "CyclicLR: step_size_up must be a number of steps >= 1, got 0", ZeroDivisionError)
+    opt = _opt("gg")
+    sched = lr_scheduler.ConstantLR(opt, factor=0.0, total_iters=2)
+    sched.step()
+    with pytest.raises(ValueError, match="ConstantLR: factor=0 cannot be undone"):
+        sched.step()
+
+
+def test_resume_needs_the_optimizer_checkpoint():
+    opt = _opt("gg")
+    for g in opt.param_groups:
+        g["initial_lr"] = g["lr"]
+    with pytest.raises(KeyError, match="OneCycleLR: the parameter groups have no 'max_lr'"):
+        lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10, last_epoch=3)
+    with pytest.raises(KeyError, match=r"LinearLR: param_groups\[0\] has no 'initial_lr'"):
+        lr_scheduler.LinearLR(_opt("gg"), last_epoch=3)
+
+
+def test_exported_like_torch():
+    new = ["LinearLR", "ConstantLR", "SequentialLR", "ChainedScheduler", "PolynomialLR",
+           "MultiplicativeLR", "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR"]
+    for name in new:
+        cls = getattr(gg.optim.lr_scheduler, name)
+        assert getattr(optim, name) is cls and name in optim.__all__
+        assert name in lr_scheduler.__all__ and hasattr(torch.optim.lr_scheduler, name)
+        assert issubclass(cls, lr_scheduler.LRScheduler)
