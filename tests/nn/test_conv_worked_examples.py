@@ -107,10 +107,10 @@ def _compare(f_ours, f_torch, arrays, tol=1e-10, seed=0):
         np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=tol, atol=tol)
 
 
-# Cases the existing grid (tests/nn/test_conv_torch.py) does not reach: stride larger than the
-# kernel (skipped pixels), stride 3 with odd sizes where the last window does not fit,
-# dilation differing per axis, "same" with an odd total padding (goes right/bottom), depthwise
-# groups with a channel multiplier, asymmetric (h, w) padding, 1×1 inputs.
+# Cases the existing grid (tests/nn/test_conv_functional_torch.py) does not reach: stride
+# larger than the kernel (skipped pixels), stride 3 with odd sizes where the last window does
+# not fit, dilation differing per axis, "same" with an odd total padding (goes right/bottom),
+# depthwise groups with a channel multiplier, asymmetric (h, w) padding, 1×1 inputs.
 CONV2D_CASES = [
     # stride, padding, dilation, groups, kernel, (H, W), bias
     (3, 0, 1, 1, (2, 2), (8, 7), True),

@@ -1,7 +1,7 @@
 """Audit of the losses against PyTorch 2.13.0 in float64: every reduction, weights, ignore_index,
 label smoothing, probability and K-dim targets, unbatched inputs; values and gradients.
 
-The existing tests (test_nn_losses.py) cover the main paths in float32 at 1e-5; these fill the
+The existing tests (test_loss.py) cover the main paths in float32 at 1e-5; these fill the
 combinations they leave out and hold float64 to 1e-10.
 """
 

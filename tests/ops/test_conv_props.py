@@ -121,7 +121,7 @@ def test_pad_modes_gradcheck(mode, data, seed):
     lead = (data.draw(small),) * data.draw(st.integers(1, 2))  # (C,) or (N, C)
     pad = []
     # NOTE: no negative circular widths here: beyond its limits torch may return garbage
-    # memory instead of raising (tests/nn/test_padding_modes.py covers them against torch).
+    # memory instead of raising (tests/nn/test_conv_padding_modes.py covers them against torch).
     low = 0 if mode == "circular" else -1
     for n in reversed(sizes):
         top = {"reflect": n - 1, "circular": n, "replicate": 4}[mode]  # PyTorch's limits

@@ -1,6 +1,6 @@
 """Audit of the optimizers on a real training problem against PyTorch 2.13.0, in float64.
 
-test_optim_updates.py feeds both libraries the same made-up gradients and compares at 1e-6.
+test_optimizer_updates.py feeds both libraries the same made-up gradients and compares at 1e-6.
 Here each library computes its own gradients of a small nonconvex objective (a tanh MLP's
 squared error plus a Rosenbrock term) by backprop, so a wrong update would also show up through
 the gradients it changes; the trajectories must agree to ~1e-11 relative over 25 steps. Also:

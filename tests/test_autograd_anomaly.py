@@ -16,7 +16,7 @@ def test_forward_nan_names_op_shapes_and_user_line():
             y.log()  # the offending line
     msg = str(info.value)
     assert "Log forward" in msg and "NaN/Inf" in msg and "(1, 3)" in msg
-    assert "test_anomaly.py" in msg and "y.log()  # the offending line" in msg
+    assert "test_autograd_anomaly.py" in msg and "y.log()  # the offending line" in msg
 
 
 def test_backward_inf_names_the_op():
