@@ -90,6 +90,7 @@ def test_metadata_names_version_format_and_config(tmp_path, fmt):
     assert meta["glassgrad_version"] == gg.__version__
     assert meta["config"] == {"layers": [2, 16, 1]}
     if fmt == "safetensors":  # readable by the reference implementation, metadata as JSON
+        pytest.importorskip("safetensors")
         from safetensors import safe_open
 
         with safe_open(str(path), framework="np") as f:
@@ -102,6 +103,7 @@ def test_metadata_names_version_format_and_config(tmp_path, fmt):
 
 def test_files_from_other_tools_load_as_flat_dicts(tmp_path):
     torch = import_torch()
+    pytest.importorskip("safetensors")
     from safetensors.torch import save_file
 
     save_file({"fc.weight": torch.ones(2, 3)}, str(tmp_path / "hf.safetensors"))
