@@ -141,3 +141,13 @@ def test_max_pool_repr_and_plain_output():
 def test_adaptive_max_pool_errors(call, match):
     with pytest.raises((ShapeError, ValueError), match=match):
         call()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 0, 3), (0, 0, 0, 1), (2, 3, 4, 0)])
+def test_adaptive_avg_pool2d_refuses_an_empty_height_or_width_like_torch(shape):
+    x = np.zeros(shape)
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: output_size and the input's H, W "
+                                         r"must be positive.*input shape \(" + str(shape[0])):
+        F.adaptive_avg_pool2d(gg.tensor(x), 2)  # was a raw ZeroDivisionError
+    with pytest.raises(RuntimeError):
+        TF.adaptive_avg_pool2d(torch.from_numpy(x), 2)
