@@ -40,7 +40,8 @@ class _Lazy:
         self._name = name
 
     def __getattr__(self, attr):
-        if attr.startswith("__"):
+        # other dunders are probed by tools (copy, inspect, pytest): they must not import torch
+        if attr.startswith("__") and attr not in ("__name__", "__version__", "__file__"):
             raise AttributeError(attr)
         return getattr(import_torch(self._name), attr)
 
