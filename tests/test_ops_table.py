@@ -8,10 +8,10 @@ import zlib
 
 import numpy as np
 import pytest
-from op_cases import Case, all_cases, glassgrad_ops, unlisted_op
 
 import glassgrad as gg
 from glassgrad.autograd import OPS
+from tests.op_cases import Case, all_cases, glassgrad_ops, unlisted_op
 
 CASES = all_cases()
 

@@ -13,7 +13,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BENCH = os.path.join(ROOT, "bench")
 sys.path[:0] = [BENCH, os.path.join(BENCH, "workloads")]
 
-pytest.importorskip("torch")
+from tests._torch import import_torch  # noqa: E402
+
+import_torch()
 
 import harness  # noqa: E402
 import run  # noqa: E402

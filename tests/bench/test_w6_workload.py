@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-import pytest
+from tests._torch import import_torch
 
 WORKLOADS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "bench",
                                          "workloads"))
@@ -27,7 +27,7 @@ def test_w6_files_import_one_framework_each():
 
 
 def test_w6_same_losses_in_both_frameworks():
-    pytest.importorskip("torch")
+    import_torch()
     sys.path.insert(0, WORKLOADS)
     import w6_data
 

@@ -1,6 +1,6 @@
 """MPI tests: ``@pytest.mark.mpi`` tests run only under ``mpiexec -n 2`` (or more).
 
-``tests/distributed/test_distributed_launch.py`` starts them that way from the normal test run
+``tests/distributed/test_cli_mpiexec.py`` starts them that way from the normal test run
 (``mpiexec -n 2 python -m pytest -m mpi tests/distributed``); run alone, they skip.
 """
 
@@ -13,7 +13,7 @@ from glassgrad.distributed import launched_size
 def _mpi_only(request):
     if request.node.get_closest_marker("mpi") is not None and launched_size() < 2:
         pytest.skip("MPI test: runs under `mpiexec -n 2 python -m pytest -m mpi` "
-                    "(test_distributed_launch.py does that)")
+                    "(test_cli_mpiexec.py does that)")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,10 +8,10 @@ import math
 import warnings
 
 import pytest
-from _label_runs import HEALTHY, SICK
 
 from glassgrad import nn
 from glassgrad.explain import diagnose
+from tests.explain._label_runs import HEALTHY, SICK
 
 # NOTE: the diverged run's huge weights overflow in the forward pass the diagnosis observes
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -7,12 +7,11 @@ including a shorter last one.
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as TF
 
 import glassgrad as gg
 from glassgrad.nn import conv_functional as CF
 from glassgrad.ops import conv as conv_ops
+from tests._torch import TF, torch
 
 
 @pytest.mark.parametrize("stride,padding,dilation,groups", [

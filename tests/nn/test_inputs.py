@@ -10,6 +10,7 @@ import pytest
 import glassgrad as gg
 from glassgrad import nn
 from glassgrad.nn import functional as F
+from tests._torch import import_torch
 
 # (make layer, one valid input as nested lists); the torch twin is built by name where needed
 LAYERS = {
@@ -81,7 +82,7 @@ def test_junk_is_a_type_error_naming_the_layer(name, junk):
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_a_tensor_of_another_dtype_is_refused_like_torch(name):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     make, data = LAYERS[name]
     layer = make().eval()
     tlayer = getattr(torch.nn, name)(*_torch_args(layer)).eval()
@@ -155,7 +156,7 @@ LOSSES = [("mse_loss", nn.MSELoss, [0.5, 0.2], [1.0, 0.0]),
 
 @pytest.mark.parametrize("fname, cls, inp, tgt", LOSSES)
 def test_losses_take_arrays_and_lists_and_match_torch(fname, cls, inp, tgt):
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     want = getattr(torch.nn.functional, fname)(torch.tensor(inp), torch.tensor(tgt)).item()
     for a, b in ((np.array(inp), np.array(tgt)), (inp, tgt)):
         assert cls()(a, b).item() == pytest.approx(want, rel=1e-6)

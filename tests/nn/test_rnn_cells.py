@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 import glassgrad as gg
 from glassgrad.nn.recurrent import GRU, LSTM, RNN
@@ -14,6 +13,7 @@ from glassgrad.nn.rnn_cells import (
     lstm_cell_composed,
     rnn_cell_composed,
 )
+from tests._torch import torch
 
 B, I, H = 3, 4, 5
 

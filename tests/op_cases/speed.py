@@ -3,7 +3,8 @@
 import numpy as np
 
 import glassgrad as gg
-from op_cases import Case
+
+from . import Case
 
 CASES = [
     Case("Mean", lambda a: a.mean(), np.mean, [(3, 4)]),

@@ -182,8 +182,10 @@ def adaptive_avg_pool2d(input, output_size):
                          f"{tuple(input.shape)}.")
     h, w = input.shape[2:]
     oh, ow = (h if o is None else o for o in _tuple_or_none(output_size))
-    if oh < 1 or ow < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size}.")
+    if oh < 1 or ow < 1 or min(h, w) < 1:  # an empty window would divide by zero
+        raise ValueError(f"adaptive_avg_pool2d: output_size and the input's H, W must be "
+                         f"positive, got output_size={output_size} for input shape "
+                         f"{tuple(input.shape)}.")
     if oh == 1 and ow == 1:
         return input.mean(dim=(2, 3), keepdim=True)
     if h % oh == 0 and w % ow == 0:
