@@ -46,7 +46,7 @@ BANNED = ("_audit", "_more", "_one_place", "_new", "_extra", "_fixes", "_round")
 TESTED_ELSEWHERE = {
     # the core: Tensor's mixins and plumbing, through tests/test_tensor*.py, test_autograd*.py,
     # test_hooks.py, test_versions.py, test_errors.py and the op table
-    "autograd_errors", "autograd_grad", "backend", "convert", "creation", "cuda", "dtypes",
+    "autograd_errors", "autograd_grad", "convert", "creation", "cuda", "dtypes",
     "engine_state", "inplace", "promotion", "reductions", "selection", "shaping",
     # data: tests/data/test_bptt.py, test_dataloader.py, test_idx.py, test_preprocessing.py,
     # test_digits.py

@@ -7,6 +7,8 @@ initialization, dropout and shuffling live here too, so one ``manual_seed`` cove
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .errors import DeviceError
@@ -66,6 +68,23 @@ def ones_vector(n: int, like):
             c.flags.writeable = False
         _ONES[key] = c
     return c
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS (OpenBLAS) runs, by its own start-up rule: the first
+    positive integer in ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``, ``OMP_NUM_THREADS``,
+    capped at the CPUs this process may use (which are also the default).
+
+    NOTE: read from the environment as OpenBLAS read it when NumPy loaded; a change at run
+    time (threadpoolctl) is not seen. For sizing work blocks only, never for results.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
+    for var in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return min(int(value), cpus)
+    return cpus
 
 
 ADD_ROWS_FROM = 64  # from this many rows on, add_rows beats NumPy's broadcasting add

@@ -107,3 +107,15 @@ def test_profile_ops_lists_every_op_the_step_ran_with_its_page_faults():
     # W1 is Linear, Tanh, Linear, Tanh, Linear, Sigmoid and BCE: 3 Linear calls per step
     assert {"Linear.forward", "Linear.backward", "Tanh.forward", "Sigmoid.forward"} <= set(rows)
     assert float(rows["Linear.forward"][3]) == 3
+
+
+def test_process_modes_runs_one_round_of_every_variant():
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    done = subprocess.run(
+        [sys.executable, os.path.join(BENCH, "process_modes.py"), "--workload", "W1",
+         "--seconds", "0", "--repeats", "1"], env=env, capture_output=True, text=True,
+        timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = done.stdout.split("W1, 1 rounds")[1]
+    for name in ("glassgrad ", "OpenBLAS spin 4", "glassgrad, 1 thread", "torch "):
+        assert name in summary and "of 1" in summary, (name, done.stdout)

@@ -16,7 +16,7 @@ layouts and contractions measured (bench/RESULTS.md §13).
 from __future__ import annotations
 
 from ..autograd import Function
-from ..backend import get_array_module, ones_vector
+from ..backend import blas_threads, get_array_module, ones_vector
 from ..errors import ShapeError
 from .workspace import pooled, scratch
 
@@ -69,13 +69,15 @@ def im2col(x, kernel, stride, padding, dilation):
     return get_array_module(x).ascontiguousarray(windows(x, kernel, stride, padding, dilation))
 
 
-# NOTE: the GEMMs run on blocks of output rows whose columns take ~1 MB (cache-sized), each
-# block copied from the window view into one reused buffer just before its GEMM reads it.
-# Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and a fresh
-# buffer per block page-faulted; the buffer also lives on across steps (``workspace.scratch``).
-# The input gradient's col2im is not blocked: smaller blocks made its KH·KW slice-adds per
-# block cost more (bench/RESULTS.md §13).
-_BLOCK_BYTES = 1 << 20
+# NOTE: the GEMMs run on blocks of output rows whose columns take ~1 MB per BLAS thread
+# (cache-sized), each block copied from the window view into one reused buffer just before its
+# GEMM reads it. Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and
+# a fresh buffer per block page-faulted; the buffer also lives on across steps
+# (``workspace.scratch``). Per thread: one thread is fastest at 1 MB (2 MB: LeNet's step ~7 %
+# slower), two threads at 2-4 MB (1 MB gives each too little work per GEMM call); more than
+# 4 MB was never measured (bench/RESULTS.md §16). The input gradient's col2im is not blocked:
+# smaller blocks made its KH·KW slice-adds per block cost more (bench/RESULTS.md §13).
+_BLOCK_BYTES = (1 << 20) * min(blas_threads(), 4)
 
 
 def column_blocks(win):
