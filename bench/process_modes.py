@@ -7,9 +7,9 @@ four variants: glassgrad with the default threads, glassgrad with OpenBLAS's idl
 spinning for the shortest time (``OPENBLAS_THREAD_TIMEOUT=4``, a diagnostic only: it must be
 set before NumPy loads), glassgrad with one thread, and PyTorch with its default threads. It
 prints each round's per-process medians (ms per unit), then per variant the median, the range
-and how many processes ran at more than 1.5x the variant's median: on a 2-vCPU host whose
-second vCPU is sometimes shared, whole two-thread processes run ~2x slower (bench/RESULTS.md
-§16), which is why `bench/run.py` takes the median over 5 rounds.
+and how many processes ran at more than 1.5x the variant's median: on this 2-vCPU host,
+two-thread work runs ~2x slower in stretches of seconds that catch about one process in five
+(bench/RESULTS.md §16), which is why `bench/run.py` takes the median over 5 rounds.
 """
 
 from __future__ import annotations

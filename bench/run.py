@@ -205,9 +205,9 @@ def parse(argv=None) -> argparse.Namespace:
         args.rounds, args.repeats = args.rounds or 1, args.repeats or 1
         args.min_time = 0.0 if args.min_time is None else args.min_time
         args.warmup, args.retries = args.warmup or 1, 0
-    # NOTE: 5 rounds, not 3: on this 2-vCPU host about one two-thread process in five runs
-    # ~2x slower for its whole life (both frameworks; bench/RESULTS.md §16), and a median of
-    # 3 rounds still moves with one such process.
+    # NOTE: 5 rounds, not 3: on this 2-vCPU host two-thread work runs ~2x slower in stretches
+    # of seconds, which catch about one measured process in five (bench/RESULTS.md §16), and a
+    # median of 3 rounds still moves with one such process.
     args.rounds = args.rounds or (2 if args.quick else 5)
     args.repeats = args.repeats or (3 if args.quick else 5)
     args.min_time = (0.1 if args.quick else 0.25) if args.min_time is None else args.min_time
