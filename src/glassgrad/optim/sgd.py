@@ -75,7 +75,8 @@ class SGD(Optimizer):
                 # b_1 = g (no dampening on step 1). NOTE: xp.array, not g.copy(): NumPy math
                 # on 0-d arrays gives scalars, and the buffer must be an array updated in place.
                 b = state["momentum_buffer"] = get_array_module(g).array(g)
-            else:
-                b[...] = mu * b + (1 - group["dampening"]) * g  # b_t = μ b_{t-1} + (1 − τ) g
+            else:  # b_t = μ b_{t-1} + (1 − τ) g, in place: two passes over b, no temporaries
+                b *= mu
+                b += g if group["dampening"] == 0 else (1 - group["dampening"]) * g
             g = g + mu * b if group["nesterov"] else b  # Nesterov: g + μ b_t
         p.data -= lr * g  # θ ← θ − η g
