@@ -86,3 +86,16 @@ def test_pooled_is_bounded_and_releases_free_buffers():
     assert kept == workspace._POOL_PER_SIZE  # the rest were fresh arrays, not kept
     del held
     assert workspace.release_pool() >= workspace._POOL_PER_SIZE * np.prod(_BIG) * 4
+
+
+def test_max_pool_output_comes_from_the_pool():
+    # A fresh output per step (LeNet's first pool: 301 KB) let glibc grow and trim its heap
+    # every step, ~130 page faults per W3 step in most heap layouts (bench/RESULTS.md §17).
+    import glassgrad as gg
+
+    x = np.random.default_rng(0).random((64, 6, 28, 28), dtype=np.float32)
+    y = gg.nn.MaxPool2d(2)(gg.tensor(x))
+    assert y.data.nbytes >= workspace._POOL_MIN_BYTES
+    saved = [b for bufs in workspace._local.saved.values() for b in bufs]
+    assert any(np.shares_memory(y.data, b) for b in saved)
+    np.testing.assert_array_equal(y.numpy(), x.reshape(64, 6, 14, 2, 14, 2).max(axis=(3, 5)))

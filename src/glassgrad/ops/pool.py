@@ -66,6 +66,23 @@ def _offsets(kernel, stride, dilation, out_hw):
             yield i * kw + j, (slice(None), slice(None), rows, cols)
 
 
+def _over_offsets(ufunc, xpad, offsets):
+    """``ufunc`` (maximum, add) folded over the kernel offsets' views of ``xpad``, left to
+    right, into one new (N, C, OH, OW) array laid out like ``xpad``.
+
+    NOTE: the result is a pooled buffer (as ReLU's output): a fresh feature map every step
+    grew and trimmed glibc's heap, page-faulting it back in (bench/RESULTS.md §17)."""
+    views = [xpad[where] for _, where in offsets]
+    out = alloc_like_layout(xpad, views[0].shape)
+    if len(views) == 1:
+        out[...] = views[0]
+    else:
+        ufunc(views[0], views[1], out=out)
+    for view in views[2:]:
+        ufunc(out, view, out=out)
+    return out
+
+
 def alloc_like_layout(x, shape, fill=None):
     """A new (N, C, H, W) array of ``shape`` laid out in memory like ``x`` (e.g. batch-innermost
     after a convolution), so slices of both walk memory the same way. ``fill`` None: empty."""
@@ -130,12 +147,7 @@ class MaxPool2d(Function):
         xp = get_array_module(x)
         out_hw, extra = _geometry(x, kernel, stride, padding, dilation, "MaxPool2d", ceil_mode)
         xpad = _pad(x, padding, _lowest(xp, x.dtype), extra)
-        out = None
-        for _, where in _offsets(kernel, stride, dilation, out_hw):
-            if out is None:
-                out = xpad[where].copy(order="K")
-            else:
-                xp.maximum(out, xpad[where], out=out)
+        out = _over_offsets(xp.maximum, xpad, _offsets(kernel, stride, dilation, out_hw))
         self.xpad, self.out, self.x_shape = xpad, out, x.shape
         self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
         return out
@@ -173,12 +185,7 @@ class AvgPool2d(Function):
         xp = get_array_module(x)
         out_hw, extra = _geometry(x, kernel, stride, padding, (1, 1), "AvgPool2d", ceil_mode)
         xpad = _pad(x, padding, 0, extra)
-        total = None
-        for _, where in _offsets(kernel, stride, (1, 1), out_hw):
-            if total is None:
-                total = xpad[where].copy(order="K")
-            else:
-                total += xpad[where]
+        total = _over_offsets(xp.add, xpad, _offsets(kernel, stride, (1, 1), out_hw))
         if not any(extra) and (count_include_pad or not (padding[0] or padding[1])):
             scale = x.dtype.type(1.0 / (kernel[0] * kernel[1]))
         else:
