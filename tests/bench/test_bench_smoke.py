@@ -119,3 +119,13 @@ def test_process_modes_runs_one_round_of_every_variant():
     summary = done.stdout.split("W1, 1 rounds")[1]
     for name in ("glassgrad ", "OpenBLAS spin 4", "glassgrad, 1 thread", "torch "):
         assert name in summary and "of 1" in summary, (name, done.stdout)
+
+
+def test_heap_lines_traces_a_step_and_reports_both_directions():
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    done = subprocess.run(
+        [sys.executable, os.path.join(BENCH, "heap_lines.py"), "W1", "--steps", "1",
+         "--junk", "70000"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "minor page faults per step untraced" in done.stdout
+    assert "heap grow:" in done.stdout and "heap trim:" in done.stdout, done.stdout
