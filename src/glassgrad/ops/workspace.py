@@ -8,7 +8,9 @@ machines 2,000-3,200 faults and 5-8 ms of system time in a 13-40 ms LeNet or LST
 (bench/RESULTS.md §14). ``mallopt`` would fix it process-wide, which a library must not do.
 Keeping only SOME big arrays made it worse once (glibc's dynamic mmap/trim thresholds grow only
 when a large block is freed, so the remaining ones faulted more): pool all the big arrays of a
-workload's hot ops, not a few, and check with ``bench/profile_ops.py`` (faults per op).
+workload's hot ops, not a few. Whether a step trims depends on the heap's layout: check with
+``bench/heap_lines.py`` (the lines that grow and trim the heap, in several layouts), as
+``bench/profile_ops.py``'s wrappers can move the layout enough to hide it (bench/RESULTS.md §17).
 
 Rules for ``scratch`` callers: a scratch array is valid only until the next ``scratch`` call
 with the same ``purpose`` (in the same thread). Never return it as an op output or save it for
