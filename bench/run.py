@@ -39,7 +39,8 @@ from registry import WORKLOADS  # noqa: E402
 
 FRAMEWORKS = ("glassgrad", "torch", "numpy")
 SECTIONS = (*WORKLOADS, "W5", "import", "memory")
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# NOTE: every variable OpenBLAS reads for its thread count (GOTO_NUM_THREADS too), and MKL's
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def child_env(threads: int | None) -> dict:

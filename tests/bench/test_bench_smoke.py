@@ -129,3 +129,13 @@ def test_heap_lines_traces_a_step_and_reports_both_directions():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "minor page faults per step untraced" in done.stdout
     assert "heap grow:" in done.stdout and "heap trim:" in done.stdout, done.stdout
+
+
+def test_child_env_sets_every_thread_variable_and_clears_the_callers(monkeypatch):
+    monkeypatch.setenv("GOTO_NUM_THREADS", "7")  # OpenBLAS reads it as well as OPENBLAS_...
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    default = run.child_env(None)
+    assert not {"GOTO_NUM_THREADS", "OMP_NUM_THREADS"} & set(default)
+    one = run.child_env(1)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert one[var] == "1"
