@@ -42,7 +42,9 @@ def main(argv=None) -> dict:
     p.add_argument("--data", help="a data file written by run.py (default: quick data, made here)")
     args = p.parse_args(argv)
     if args.threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        from run import THREAD_VARS
+
+        for var in THREAD_VARS:
             os.environ[var] = str(args.threads)
     import numpy as np
     from registry import WORKLOADS

@@ -43,7 +43,9 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=None)
     args = p.parse_args(argv)
     if args.threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        from run import THREAD_VARS
+
+        for var in THREAD_VARS:
             os.environ[var] = str(args.threads)
     from registry import WORKLOADS
 
@@ -75,7 +77,7 @@ def main(argv=None) -> None:
         step()
     n = args.steps
     total, total_faults = (time.perf_counter() - t0) / n, (_faults() - f0) / n
-    print(f"{w.title}: {total * 1e3:.2f} ms per {w.unit.split()[-1]}, "
+    print(f"{w.title}: {total * 1e3:.2f} ms per {w.unit}, "
           f"{total_faults:.1f} page faults")
     print(f"{'op':40s} {'ms':>8s} {'share':>6s} {'faults':>8s} {'calls':>6s}")
     for key, t in wall.most_common():
