@@ -74,8 +74,9 @@ def im2col(x, kernel, stride, padding, dilation):
 # GEMM reads it. Whole-image columns (5 MB on LeNet's first layer) went to memory and back, and
 # a fresh buffer per block page-faulted; the buffer also lives on across steps
 # (``workspace.scratch``). Per thread: one thread is fastest at 1 MB (2 MB: LeNet's step ~7 %
-# slower), two threads at 2-4 MB (1 MB gives each too little work per GEMM call); more than
-# 4 MB was never measured (bench/RESULTS.md §16). The input gradient's col2im is not blocked:
+# slower), two threads at 2 MB (1 MB gives each too little work per GEMM call; 4 MB and one
+# whole-image block made LeNet's step ~4-6 % slower, bench/RESULTS.md §16-17); more than two
+# threads were never measured. The input gradient's col2im is not blocked:
 # smaller blocks made its KH·KW slice-adds per block cost more (bench/RESULTS.md §13).
 _BLOCK_BYTES = (1 << 20) * min(blas_threads(), 4)
 
